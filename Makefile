@@ -1,0 +1,34 @@
+# Two commands a newcomer needs: `make demo` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# A bare `torch` requirement pulls a multi-GB CUDA build on a CPU box; install the wheel the machine
+# allows first (here the CPU 2.13.0 wheel that pip finds on disk). Override on a GPU box:
+#   make test TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cu128"
+TORCH_SPEC ?= torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install demo test lab export clean sync-check browser
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q $(TORCH_SPEC)
+	$(BIN)/pip install -q -e ".[train,lab,dev]"
+	touch $@
+
+demo: install
+	$(BIN)/toolft demo -o runs/demo
+
+test: install
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+lab: install
+	$(BIN)/jupyter lab nbs
+
+export: install
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
