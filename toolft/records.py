@@ -453,7 +453,7 @@ def to_nested(record: dict) -> dict:
     out.update(meta.get("extra", {}))
     return out
 
-# %% ../nbs/00_records.ipynb #93ff6afb
+# %% ../nbs/00_records.ipynb #aba57d95
 def _json_array_items(text: str):
     "(line, value) of each element of a top-level JSON array, with the line each element starts on"
     dec, i = json.JSONDecoder(), text.index("[") + 1
@@ -470,7 +470,7 @@ def _json_array_items(text: str):
 def iter_raw(src) -> Iterator[tuple[int, Any]]:
     "(line, raw record or RecordError) for each record of a .json/.jsonl file, a list, or a `datasets.Dataset`"
     if not isinstance(src, (str, Path)):
-        for n, row in enumerate(src, 1): yield n, dict(row) if not isinstance(row, dict) else row
+        for n, row in enumerate(src, 1): yield n, row  # dataset rows are dicts; anything else is rejected by `normalize`
         return
     path = Path(src)
     text = path.read_text(encoding="utf-8")
