@@ -358,7 +358,7 @@ def events_from_openai(rec: dict, errors: list) -> list[Event]:
             errors.append(FieldError(_join(p, "role"), f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else "")))
     return ev
 
-# %% ../nbs/00_records.ipynb #cc0d370f
+# %% ../nbs/00_records.ipynb #43c7cfd1
 def detect_format(rec) -> str:
     "`nested`, `flat`, `openai` (or raise `RecordError` saying what was expected)"
     if not isinstance(rec, dict): raise RecordError([FieldError("", f"a record must be a JSON object, got {type(rec).__name__}")])
@@ -396,6 +396,13 @@ def normalize(rec: dict, fmt: str = "auto", default_id: str | None = None) -> No
     meta = dict(rec["meta"]) if isinstance(rec.get("meta"), dict) else {}
     meta["source"] = meta.get("source", fmt)
     decisions = [infer_decision(msgs[s + 1:e]) for s, e in turns_of(msgs)]
+    given = meta.get("decisions")  # decisions in `meta` (e.g. an importer's gold labels) are annotations too
+    if isinstance(given, list) and len(given) == len(decisions):
+        annotated = [(t, d) for t, d in enumerate(given) if d is not None] + annotated
+        for t, d in enumerate(given):
+            if d is not None and d not in DECISIONS: errors.append(FieldError(f"meta.decisions[{t}]", f"unknown decision {d!r}; expected one of {DECISIONS}"))
+    elif given is not None: errors.append(FieldError("meta.decisions", f"meta.decisions must be a list with one label per user turn ({len(decisions)})"))
+    if errors: raise RecordError(errors)
     for t, d in annotated: decisions[t] = d
     meta["decisions"] = decisions
     extra = {k: v for k, v in rec.items() if k not in _KNOWN_TOP[fmt]}

@@ -153,7 +153,7 @@ def check_record(norm: Normalized | dict,  # a `Normalized` (paths in source ter
                     flag(ci, norm.path("msg", j) or f"messages[{j}]", "replay", f"replaying {call['name']} gives {obs.content[:120]!r}, the record has {m['content'][:120]!r}")
     return errors, flags
 
-# %% ../nbs/02_validate.ipynb #05e24b9e
+# %% ../nbs/02_validate.ipynb #6fedd1a1
 @dataclass
 class Checked:
     "The outcome for one record read"
@@ -172,11 +172,12 @@ class Checked:
 def check_source(src,  # a .json/.jsonl path, a list of raw records, or a `datasets.Dataset`
                  tools: ToolRegistry | str | None = None,  # registry, JSON schema file or module:attribute
                  replay: bool = False, fmt: str = "auto", strict: bool = False,  # strict: warnings reject too
+                 reader=iter_raw,  # src -> (line, raw record or RecordError) pairs; importers plug in here
                  ) -> Iterator[Checked]:
     "One `Checked` per record of `src`"
     tools = load_tools(tools) if tools is not None and not isinstance(tools, ToolRegistry) else tools
     name = Path(src).stem if isinstance(src, (str, Path)) else "row"
-    for line, raw in iter_raw(src):
+    for line, raw in reader(src):
         if isinstance(raw, RecordError): yield Checked(line, None, None, raw.errors); continue
         try: norm = normalize(raw, fmt, default_id=f"{name}-{line}")
         except RecordError as e: yield Checked(line, raw, None, e.errors); continue
@@ -189,7 +190,7 @@ def check_source(src,  # a .json/.jsonl path, a list of raw records, or a `datas
         if flags: rec["meta"]["flags"] = [{"message": f.message, "check": f.error.check, "path": f.error.path, "detail": f.error.message} for f in flags]
         yield Checked(line, raw, None if errors else rec, errors, flags)
 
-# %% ../nbs/02_validate.ipynb #e9fbb8ae
+# %% ../nbs/02_validate.ipynb #c002a3b3
 @dataclass
 class PrepareReport:
     "Counts of one `prepare` run"
@@ -217,10 +218,11 @@ def rejection(c: Checked) -> dict:
 def prepare(src, out_dir=None,  # where to write conversations.jsonl (and rejected.jsonl); None = don't write
             tools=None, replay: bool = False, skip_invalid: bool = False, fmt: str = "auto", strict: bool = False,
             source_name: str | None = None,  # the file name used in error messages
+            reader=iter_raw,  # see `check_source`
             ) -> tuple[list[dict], list[dict], PrepareReport]:
     "(accepted records, rejected lines, report); raises `RecordError` on invalid input unless `skip_invalid`"
     rep, accepted, rejected = PrepareReport(), [], []
-    for c in check_source(src, tools, replay, fmt, strict):
+    for c in check_source(src, tools, replay, fmt, strict, reader):
         rep.read += 1
         rep.flags.update(f.error.check for f in c.flags)
         if c.ok: accepted.append(c.record)
