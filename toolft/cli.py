@@ -13,7 +13,7 @@ from .validate import check_source, prepare
 __all__ = ['RECORD_FORMATS', 'reader_for', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage', 'demo',
            'parser', 'main']
 
-# %% ../nbs/90_cli.ipynb #0f971799
+# %% ../nbs/90_cli.ipynb #1202cbfb
 RECORD_FORMATS = ("auto", "nested", "flat", "openai")
 
 
@@ -31,15 +31,18 @@ def _from_importer(items):
 def _auto_reader(src):
     if isinstance(src, (str, Path)):
         from toolft import importers
-        kind = importers.detect_kind(src)
+        try: kind = importers.detect_kind(src)
+        except ValueError as e:
+            if "cannot tell" not in str(e): raise  # e.g. a BFCL answers file named instead of its questions
+            kind = None  # nested / flat records: read per record
         if kind not in (None, *RECORD_FORMATS): yield from _from_importer(importers.import_file(src, kind)); return
     yield from iter_raw(src)
 
-# %% ../nbs/90_cli.ipynb #85fda06f
-def _print_checked(c, fname, warnings=True, out=sys.stdout):
-    for e in c.errors: print(f"{fname}:{c.line}: {e}", file=out)
+# %% ../nbs/90_cli.ipynb #00abfe49
+def _print_checked(c, fname, warnings=True):
+    for e in c.errors: print(f"{fname}:{c.line}: {e}")
     if warnings:
-        for f in c.flags: print(f"{fname}:{c.line}: warning [{f.error.check}] {f.error}", file=out)
+        for f in c.flags: print(f"{fname}:{c.line}: warning [{f.error.check}] {f.error}")
 
 
 def data_check(args) -> int:
@@ -107,13 +110,13 @@ def demo(args) -> int:
     run_demo(args.out, quick=args.quick, seed=args.seed)
     return 0
 
-# %% ../nbs/90_cli.ipynb #d5e2e007
+# %% ../nbs/90_cli.ipynb #9dc5cd0e
 def parser() -> argparse.ArgumentParser:
     "The `toolft` argument parser"
     p = argparse.ArgumentParser(prog="toolft", description="Fine-tune small LLMs on reasoning + tool-calling conversations.")
     sub = p.add_subparsers(dest="cmd", required=True)
     data = sub.add_parser("data", help="read, check, prepare, synthesize and describe datasets").add_subparsers(dest="sub", required=True)
-    fmts = ["auto", "nested", "flat", "openai", "bfcl", "when2call", "sharegpt"]
+    fmts = ["auto", "nested", "flat", "openai", "bfcl", "when2call", "sharegpt", "lf_messages"]
     def common(q):
         q.add_argument("file", help=".json/.jsonl file")
         q.add_argument("--tools", help="JSON file of tool schemas, or module:attribute naming Python functions / a ToolRegistry")

@@ -221,7 +221,7 @@ def bfcl_category(path_or_id) -> str | None:
     if (m := re.match(r"^BFCL_v\d+_(.+?)\.jsonl?$", s)): return m.group(1)
     return m.group(1) if (m := _BFCL_ID.match(s)) else None
 
-# %% ../nbs/04_importers.ipynb #75efb9f8
+# %% ../nbs/04_importers.ipynb #2b8a9b6b
 def _resolve(v, path, errors):
     "A gold value: nested acceptable-value dicts resolved to their first acceptable values"
     if isinstance(v, dict) and v and all(isinstance(x, list) for x in v.values()):
@@ -234,9 +234,13 @@ def _resolve(v, path, errors):
     return v
 
 
-def _pick(vals, path, errors):
-    "(True, first acceptable value that is not \"\") or (False, None) when the parameter may be omitted"
+def _pick(vals, path, errors, optional=False):
+    "(True, first acceptable value) or (False, None) to omit the parameter"
     if not isinstance(vals, list): errors.append(FieldError(path, f"acceptable values must be a list, got {type(vals).__name__}")); return False, None
+    # Omitting an optional parameter is the cleanest gold when BFCL accepts it (`""`): the other values it lists are
+    # sometimes off-schema (simple_python_307 lists `true` for a string `venue`). BFCL also lists `""` for some
+    # required parameters; those get their first real value.
+    if optional and "" in vals: return False, None
     for i, v in enumerate(vals):
         if isinstance(v, str) and v == "": continue
         return True, _resolve(v, _p(path, i), errors)
@@ -246,6 +250,7 @@ def _pick(vals, path, errors):
 def bfcl_gold_calls(ground_truth,  # BFCL `ground_truth`: a list of `{func_name: {param: [acceptable values]}}`
                     errors: list,  # `FieldError`s are appended here
                     path: str = "ground_truth",  # source path of `ground_truth`
+                    tools: list | None = None,  # the record's wrapped schemas: optional parameters BFCL lets omit are omitted
                    ) -> list[dict]:
     "One `{name, arguments}` call per ground-truth entry, with the first acceptable value of each parameter"
     if not isinstance(ground_truth, list) or not ground_truth:
@@ -258,8 +263,11 @@ def bfcl_gold_calls(ground_truth,  # BFCL `ground_truth`: a list of `{func_name:
         (name, params), = entry.items()
         if not isinstance(params, dict): errors.append(FieldError(_p(p, name), "the parameters of a ground-truth call must be an object")); continue
         args = {}
+        schema = next((t["function"].get("parameters", {}) for t in tools or [] if t["function"]["name"] == name), None)
+        req = schema.get("required") if isinstance(schema, dict) else None
+        required = {r for r in req if isinstance(r, str)} if isinstance(req, list) else set(params)  # unknown: treat all as required
         for pname, vals in params.items():
-            ok, v = _pick(vals, _p(_p(p, name), pname), errors)
+            ok, v = _pick(vals, _p(_p(p, name), pname), errors, optional=pname not in required)
             if ok: args[pname] = v
         calls.append({"name": name, "arguments": args})
     return calls
@@ -362,7 +370,7 @@ def _bfcl_multi_turn(b, raw, category, answer, func_docs, errors):
         b.decide(d, end + 1)
     meta.update(ground_truth=gt, calls=parsed, added_tools=added, expect="call_sequence")
 
-# %% ../nbs/04_importers.ipynb #0550393e
+# %% ../nbs/04_importers.ipynb #769284c5
 @_guard
 def from_bfcl(raw: dict,  # one row of a BFCL question file
               category: str | None = None,  # BFCL category (default: from the row id)
@@ -387,7 +395,7 @@ def from_bfcl(raw: dict,  # one row of a BFCL question file
         gt = answer.get("ground_truth") if isinstance(answer, dict) else None
         if gt is None: errors.append(FieldError("ground_truth", f"no possible answer with id {rid!r} (category {category!r} needs one)"))
         else:
-            calls = bfcl_gold_calls(gt, errors)
+            calls = bfcl_gold_calls(gt, errors, tools=b.tools)
             if calls:
                 i = b.add({"role": "assistant", "content": ""}, "ground_truth")
                 for k, c in enumerate(calls): b.call(i, {"type": "function", "function": c}, _p("ground_truth", k))

@@ -14,9 +14,9 @@ from .records import turns_of
 # %% auto #0
 __all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MaskConfig', 'NotPrefixStable', 'CharSpans', 'char_spans',
            'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError', 'char_spans_cached', 'plan_samples',
-           'MaskStats', 'mask_record', 'trained_text']
+           'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
 
-# %% ../nbs/11_masks.ipynb #04f082fb
+# %% ../nbs/11_masks.ipynb #9b66c10c
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
 NEVER_TRAINED = {"system", "tool_schema", "user", "tool_result", "template", "header"}
 ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}  # what the model generates
@@ -28,7 +28,7 @@ class MaskConfig:
     think: str = "train"  # `train` or `mask` the reasoning spans, or `drop` reasoning before rendering (for templates that cannot show it)
     multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last
     max_length: int | None = None  # longest sample in tokens; longer ones are cut at a message boundary or dropped, never mid-span
-    mask_flagged: bool = True  # don't train assistant messages flagged by validation (`meta["flags"]`)
+    mask_flags: tuple = ("grounded", "repeated", "replay", "result_used", "tool_needed")  # validation checks whose flagged steps are not trained (`relevant` only suggests)
 
     def __post_init__(self):
         if self.think not in ("train", "mask", "drop"): raise ValueError(f"think must be train, mask or drop, got {self.think!r}")
@@ -275,7 +275,7 @@ def plan_samples(tmpl, record, mode: str) -> list[tuple[int, set, int]]:
         t = u + 1
     return plan
 
-# %% ../nbs/11_masks.ipynb #41f31f56
+# %% ../nbs/11_masks.ipynb #8eec8da1
 @dataclass
 class MaskStats:
     "Counts over a masking run"
@@ -309,7 +309,7 @@ def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()
     if cfg.think == "drop": record = {**record, "messages": [{k: v for k, v in m.items() if k != "reasoning_content"} for m in record["messages"]]}
     check_representable(record, probe(tmpl), tmpl.name)
     msgs, tools = record["messages"], record.get("tools") or None
-    flagged = {f["message"] for f in record.get("meta", {}).get("flags", [])} if cfg.mask_flagged else set()
+    flagged = {f["message"] for f in record.get("meta", {}).get("flags", []) if f["check"] in cfg.mask_flags}
     if cfg.multiturn == "keep_all" and not probe(tmpl).earlier_reasoning and any(m.get("reasoning_content") for m in msgs[:max(i for i, m in enumerate(msgs) if m["role"] == "user")]):
         raise RenderError(f"{tmpl.name} drops the reasoning of earlier turns, so keep_all cannot keep it; use native (the inference-time view), "
                           "last, or a training template that keeps all reasoning (e.g. TRL's qwen3_training.jinja)")
@@ -345,3 +345,21 @@ def trained_text(s: Sample, tokenizer) -> str:
         elif cur: runs.append(cur); cur = []
     if cur: runs.append(cur)
     return " | ".join(tokenizer.decode(r) for r in runs)
+
+# %% ../nbs/11_masks.ipynb #3d32a229
+def mask_dataset(records: Iterable[dict], tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig(),
+                 skip_invalid: bool = False,  # list unrepresentable records in `rejected` instead of raising
+                 progress: bool = True) -> tuple[list[Sample], MaskStats, list[dict]]:
+    "(samples, stats, rejected) for `records`; raises on unrepresentable records (unless `skip_invalid`) and on contract violations"
+    from tqdm.auto import tqdm
+    records = list(records)
+    samples, stats, rejected, violations = [], MaskStats(), [], []
+    for r in tqdm(records, desc=f"masking ({tmpl.name})", disable=not progress, leave=False):
+        try: ss = mask_record(r, tmpl, cfg, stats)
+        except RenderError as e:
+            if not skip_invalid: raise RenderError(f"record {r.get('id')!r}: {e}") from e
+            rejected.append({"id": r.get("id"), "reason": str(e)}); continue
+        for x in ss: violations += [f"record {x.id!r} sample {x.sample}: {v}" for v in check_sample(x)]
+        samples += ss
+    if violations: raise MaskContractError(f"{len(violations)} mask contract violation(s):\n" + "\n".join(violations[:50]))
+    return samples, stats, rejected

@@ -140,7 +140,7 @@ def _call_from(raw, path, errors, n_calls) -> dict | None:
     if cid is not None and not isinstance(cid, str): errors.append(FieldError(_join(path, "id"), "a call id must be a string")); return None
     return {"id": cid or f"call_{n_calls}", "type": "function", "function": {"name": name, "arguments": args}}
 
-# %% ../nbs/00_records.ipynb #7523eea0
+# %% ../nbs/00_records.ipynb #437da401
 def _str_field(v, path, errors, what):
     if isinstance(v, str): return v
     errors.append(FieldError(path, f"{what} must be a string, got {type(v).__name__}"))
@@ -165,7 +165,7 @@ def assemble(events: list[Event], errors: list[FieldError]) -> tuple[list[dict],
             decisions.append((sum(m["role"] == "user" for m in msgs) - 1, ev.value)); continue
         if k in ("system", "user"):
             if think: errors.append(FieldError(think[1], "reasoning is not followed by a tool call or an answer")); think = None
-            if waiting: errors.append(FieldError(ev.path, f"tool call(s) {[c['function']['name'] for c, _ in waiting]} got no tool_result before this message"))
+            if any(c for c, _ in waiting): errors.append(FieldError(ev.path, f"tool call(s) {[c['function']['name'] for c, _ in waiting if c]} got no tool_result before this message"))
             waiting, open_calls, last_answer = [], None, None
             text = _str_field(ev.value, ev.path, errors, f"{k} content")
             if text is None: continue
@@ -180,7 +180,8 @@ def assemble(events: list[Event], errors: list[FieldError]) -> tuple[list[dict],
         elif k == "call":
             if not any(m["role"] == "user" for m in msgs): errors.append(FieldError(ev.path, "a tool call before any user message"))
             call = _call_from(ev.value, ev.path, errors, n_calls)
-            if call is None: continue
+            if call is None:  # already reported; its result must not be reported again as an orphan
+                waiting.append((None, None)); continue
             n_calls += 1
             if open_calls is not None and not think:
                 i = open_calls
@@ -197,16 +198,17 @@ def assemble(events: list[Event], errors: list[FieldError]) -> tuple[list[dict],
         elif k == "result":
             if not waiting:
                 errors.append(FieldError(ev.path, "a tool result with no tool call before it")); continue
-            j = next((n for n, (c, _) in enumerate(waiting) if c["id"] == ev.call_id), 0) if ev.call_id else 0
-            if ev.call_id and waiting[j][0]["id"] != ev.call_id:
+            j = next((n for n, (c, _) in enumerate(waiting) if c and c["id"] == ev.call_id), 0) if ev.call_id else 0
+            if ev.call_id and waiting[j][0] and waiting[j][0]["id"] != ev.call_id:
                 errors.append(FieldError(ev.path, f"tool result answers call id {ev.call_id!r}, but no waiting call has that id")); continue
             call, _ = waiting.pop(j)
+            if call is None: continue
             add({"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"], "content": result_text(ev.value)}, ev.path)
             open_calls = last_answer = None
         elif k == "answer":
             text = _str_field(ev.value, ev.path, errors, "answer")
             if text is None: continue
-            if waiting: errors.append(FieldError(ev.path, f"answer comes before the result of tool call(s) {[c['function']['name'] for c, _ in waiting]}"))
+            if any(c for c, _ in waiting): errors.append(FieldError(ev.path, f"answer comes before the result of tool call(s) {[c['function']['name'] for c, _ in waiting if c]}"))
             if not any(m["role"] == "user" for m in msgs): errors.append(FieldError(ev.path, "an assistant answer before any user message"))
             m = {"role": "assistant", "content": text}
             if think: m["reasoning_content"] = think[0]; origin[("think", len(msgs))] = think[1]; think = None

@@ -13,8 +13,8 @@ from .records import (FieldError, RecordError, Normalized, normalize, iter_raw, 
 from .tools import ToolRegistry, load_tools, derive_schemas
 
 # %% auto #0
-__all__ = ['record_registry', 'words', 'scalars', 'appears', 'StepFlag', 'check_record', 'Checked', 'check_source',
-           'PrepareReport', 'rejection', 'prepare']
+__all__ = ['record_registry', 'words', 'scalars', 'numbers_in', 'number_appears', 'appears', 'StepFlag', 'check_record',
+           'Checked', 'check_source', 'PrepareReport', 'rejection', 'prepare']
 
 # %% ../nbs/02_validate.ipynb #7ab7da6c
 def record_registry(record: dict, tools: ToolRegistry | None = None) -> ToolRegistry | None:
@@ -28,7 +28,7 @@ def record_registry(record: dict, tools: ToolRegistry | None = None) -> ToolRegi
         return reg
     return tools
 
-# %% ../nbs/02_validate.ipynb #e2a7233b
+# %% ../nbs/02_validate.ipynb #0f666c49
 _STOP = set("a an the of for to and or in on at by is are be get set with from into this that what which how do does can you your me my i it its as find fetch retrieve use using given specified provided".split())
 
 
@@ -49,20 +49,39 @@ def scalars(value) -> list:
     return [] if value is None or isinstance(value, bool) else [value]
 
 
-def _num_re(x) -> str:
-    s = f"{x:g}" if isinstance(x, float) else str(x)
-    return r"(?<![\d.])" + re.escape(s) + (r"(?:\.0+)?" if "." not in s else "0*") + r"(?![\d])"
+_NUM = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w.])-?\d+(?:\.\d+)?(?![\d])")
+
+
+def numbers_in(text: str) -> list[tuple[float, int]]:
+    "(value, decimals shown) of every number written in `text` (thousands separators allowed)"
+    out = []
+    for m in _NUM.finditer(text):
+        t = m.group().replace(",", "")
+        out.append((float(t), len(t.split(".")[1]) if "." in t else 0))
+    return out
+
+
+def number_appears(x: float, text: str) -> bool:
+    "Is `x` written in `text`, exactly or rounded to the precision shown (sign may be in words: '3 days before')?"
+    for v in {x, -x}:
+        for n, d in numbers_in(text):
+            if d == 0 and float(v).is_integer():
+                if n == v: return True
+            elif d == 0:
+                if abs(v) >= 100 and abs(n - v) <= 0.5: return True  # big values rounded to units
+            elif abs(n - v) <= 0.5 * 10 ** -d + 1e-9: return True
+    return False
 
 
 def appears(value, text: str) -> bool:
     "Does `value` appear in `text`?"
     if isinstance(value, bool) or value is None: return True
-    if isinstance(value, (int, float)): return re.search(_num_re(value), text) is not None
+    if isinstance(value, (int, float)): return abs(value) <= 1 and float(value).is_integer() or number_appears(value, text)
     v = str(value).strip().lower()
     if not v or v in text.lower(): return True
-    nums = re.findall(r"\d+(?:\.\d+)?", v)
+    nums = [n for n, _ in numbers_in(v)]
     toks = [w for w in re.findall(r"[a-z]{3,}", v)]
-    return bool(nums or toks) and all(re.search(_num_re(float(n) if "." in n else int(n)), text) for n in nums) and all(t in text.lower() for t in toks)
+    return bool(nums or toks) and all(number_appears(n, text) for n in nums) and all(t in text.lower() for t in toks)
 
 # %% ../nbs/02_validate.ipynb #d765f4e0
 @dataclass
@@ -71,11 +90,12 @@ class StepFlag:
     message: int  # index into `messages` of the assistant message concerned
     error: FieldError
 
-# %% ../nbs/02_validate.ipynb #729a1d12
+# %% ../nbs/02_validate.ipynb #c50267f8
 def _is_relevant(tool_schema: dict, text_words: set) -> bool:
+    "Does a request (its words) match a tool: a specific word of its name (4+ letters: `day` is too common), or two of its description?"
     fn = tool_schema["function"]
     name_w, desc_w = words(fn["name"].replace("_", " ")), words(fn.get("description", ""))
-    return bool(name_w & text_words) or len(desc_w & text_words) >= 2
+    return any(len(w) >= 4 for w in name_w & text_words) or len(desc_w & text_words) >= 2
 
 
 def _failed(content: str) -> bool:
@@ -111,6 +131,7 @@ def check_record(norm: Normalized | dict,  # a `Normalized` (paths in source ter
             rel = [n for n in reg.names if _is_relevant(reg.tools[n].schema, user_w)]
             last = max((i for i in range(s + 1, e) if msgs[i]["role"] == "assistant"), default=None)
             if rel and last is not None: flag(last, where(last), "tool_needed", f"answered directly, but the offered tool(s) {rel} match the request")
+        called_before = {c["function"]["name"] for x in msgs[:e] for c in x.get("tool_calls") or []}  # this turn and earlier
         for i in range(s + 1, e):
             m = msgs[i]
             for k, c in enumerate(m.get("tool_calls") or []):
@@ -119,8 +140,10 @@ def check_record(norm: Normalized | dict,  # a `Normalized` (paths in source ter
                     errs = reg.validate_call(name, args, p)
                     errors += errs
                     if errs: continue
-                    if not _is_relevant(reg.tools[name].schema, words(" ".join(x.get("content") or "" for x in msgs[:i] if x["role"] in ("user", "system")))):
-                        flag(i, _join(p, "name"), "relevant", f"{name} shares no words with the request; is it the right tool?")
+                    ctx_w = words(" ".join(x.get("content") or "" for x in msgs[:i] if x["role"] in ("user", "system")))
+                    if not _is_relevant(reg.tools[name].schema, ctx_w):  # judged against this turn's request; earlier turns' tools may be chained on
+                        better = [n for n in reg.names if n not in called_before and _is_relevant(reg.tools[n].schema, user_w)]
+                        if better: flag(i, _join(p, "name"), "relevant", f"{name} shares no words with the request, but the offered {better} do and are never called; is it the right tool?")
                     enums = {kk: v.get("enum") for kk, v in reg.tools[name].parameters.get("properties", {}).items() if isinstance(v, dict)}
                 else: enums = {}
                 context = "\n".join(str(x.get("content") or "") for x in msgs[:i] if x["role"] in ("user", "system", "tool"))
