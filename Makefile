@@ -24,8 +24,13 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/toolft demo -o runs/demo
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+# Headless Chromium for tests/test_browser.py (driven by the Python `playwright` package, never
+# `playwright install`): Debian's package, installed only when missing (needs root, as on CI).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lab: install
 	$(BIN)/jupyter lab nbs

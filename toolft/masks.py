@@ -13,8 +13,8 @@ from .records import turns_of
 
 # %% auto #0
 __all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MaskConfig', 'NotPrefixStable', 'CharSpans', 'char_spans',
-           'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError', 'char_spans_cached', 'plan_samples',
-           'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
+           'completion_spans', 'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError', 'char_spans_cached',
+           'plan_samples', 'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
 
 # %% ../nbs/11_masks.ipynb #9b66c10c
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
@@ -38,7 +38,7 @@ class MaskConfig:
     def trains(self, category: str) -> bool:
         return category in ASSISTANT_OUTPUT and not (category == "reasoning" and self.think == "mask")
 
-# %% ../nbs/11_masks.ipynb #471305a6
+# %% ../nbs/11_masks.ipynb #20fc41ec
 class NotPrefixStable(RenderError):
     "Rendering more messages changed the text of earlier ones"
     def __init__(self, k: int): self.k = k; super().__init__(f"the render of the first {k} messages is not a prefix of the full render")
@@ -78,30 +78,91 @@ class CharSpans:
     body: dict = field(default_factory=dict)  # assistant message index -> (start, end) of what the model generates
 
 
+def _fields(tmpl, messages, tools, k, F, fs, fe) -> list[tuple[int, int, str]]:
+    "(start, end, category) in `F` of message k's reasoning, calls and answer; `F` renders `messages[:k+1]`, k's body is `F[fs:fe]`"
+    m, fields = messages[k], []
+    for key, cat in (("reasoning_content", "reasoning"), ("tool_calls", "tool_call")):
+        if m.get(key):
+            try: v = tmpl.render(messages[:k] + [_without(m, key)], tools)
+            except RenderError: continue
+            s, e = _changed(F, v)
+            s, e = max(s, fs), min(e, fe)
+            if s < e: fields.append((s, e, cat))
+    c = m.get("content") or ""
+    if c:
+        taken, found, j = [(s, e) for s, e, _ in fields], None, fs
+        while (j := F.find(c, j, fe)) >= 0:
+            if not any(s <= j < e for s, e in taken): found = j; break
+            j += 1
+        if found is None and c.strip():
+            j = F.find(c.strip(), fs, fe)
+            if j >= 0: found, c = j, c.strip()
+        if found is not None: fields.append((found, found + len(c), "answer"))
+        else:  # the template transformed the text: take what removing it changes
+            try:
+                s, e = _changed(F, tmpl.render(messages[:k] + [_without(m, "content")], tools))
+                if max(s, fs) < min(e, fe): fields.append((max(s, fs), min(e, fe), "answer"))
+            except RenderError: pass
+    return fields
+
+
+def _paint_body(cats, fields, fs, fe, shift=0):
+    "Paint an assistant body `[fs, fe)` (F coordinates, + `shift` into `cats`): format, then end-of-turn after the last field, then fields"
+    for i in range(fs, fe): cats[i + shift] = "format"
+    last = max((e for _, e, _ in fields), default=fs)
+    for i in range(last, fe): cats[i + shift] = "end_of_turn"
+    for s, e, cat in sorted(fields):
+        for i in range(s, e): cats[i + shift] = cat
+
+
+def _first_token_end(tmpl, text: str, start: int) -> int:
+    "End (char index) of the first token of `text[start:]` that is not only whitespace"
+    piece = text[start:start + 64]
+    offs = tmpl.tokenizer(piece, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"] if tmpl.tokenizer else []
+    end = next((b for a, b in offs if piece[a:b].strip()), None)
+    return start + (end if end else len(piece.rstrip()) or 1)
+
+
+def _stop_after(tmpl, messages, k, tools) -> str:
+    "What the model writes to end message k when the template closes it with nothing: the next header's first token, else EOS"
+    F = tmpl.render(messages[:k + 1], tools)
+    D = _render_or_none(tmpl, messages[:k + 1] + [{"role": "user", "content": "x"}], tools)
+    if D is not None and D.startswith(F) and len(D) > len(F): return D[len(F):_first_token_end(tmpl, D, len(F))]
+    return getattr(tmpl.tokenizer, "eos_token", None) or ""  # the continuation rewrites history: generation stops at EOS
+
+
+def _render_or_none(tmpl, messages, tools, gen=False):
+    try: return tmpl.render(messages, tools, add_generation_prompt=gen)
+    except RenderError: return None
+
+
 def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
-               stable_from: int = 0,  # messages before this one are context only: their boundaries may shift (history rewritten)
+               trained: set | None = None,  # assistant messages that will train (None: all); each needs its exact inference context
+               generation_prompt: bool = False,  # render with the generation prompt (a context that ends where the model starts)
                ) -> CharSpans:
-    "Per-character categories of the render of `messages`"
-    R = tmpl.render(messages, tools)
+    "Per-character categories of the render of `messages`; raises `NotPrefixStable` if a trained message's context differs from inference"
+    R = tmpl.render(messages, tools, add_generation_prompt=generation_prompt)
     n = len(messages)
-    bounds = [0]
-    for k in range(1, n):
-        try: P = tmpl.render(messages[:k], tools)
-        except RenderError: bounds.append(None); continue  # e.g. a template that cannot render a system-only prefix
-        if not R.startswith(P):
-            if k > stable_from: raise NotPrefixStable(k)
-            bounds.append(None); continue  # rewritten history: that boundary is unknown, the region joins the next message
-        bounds.append(len(P))
-    bounds.append(len(R))
-    for k in range(n - 1, 0, -1):  # an unrenderable prefix joins its message to the next one
-        if bounds[k] is None: bounds[k] = bounds[k + 1] if k + 1 <= n else len(R)
+    trained = {k for k, m in enumerate(messages) if m["role"] == "assistant"} if trained is None else set(trained)
+    P = [""] + [_render_or_none(tmpl, messages[:k], tools) for k in range(1, n)] + [tmpl.render(messages, tools) if generation_prompt else R]
+    # a prefix render that is not a prefix of R still marks the boundary where they part, when the difference is
+    # only at its end (templates that close every non-generation render with an EOS); rewritten history parts earlier
+    known = [x is not None and R.startswith(x) for x in P]
+    bounds = [len(x) if ok else (_common_prefix(x, R) if x is not None else None) for x, ok in zip(P, known)]
+    for k in range(1, n + 1):
+        if bounds[k] is not None and bounds[k - 1] is not None and bounds[k] < bounds[k - 1]: bounds[k] = None
+    G = {}
+    for k in sorted(trained):
+        G[k] = _render_or_none(tmpl, messages[:k], tools, gen=True) if k else ""
+        # the context of k must be exactly the inference prompt, and k must render as it does when it is the last message
+        if G[k] is None or not R.startswith(G[k]) or not known[k + 1]: raise NotPrefixStable(k)
+    for k in range(n - 1, 0, -1):  # an unknown boundary (rewritten history, unrenderable prefix) joins the region to the next one
+        if bounds[k] is None: bounds[k] = bounds[k + 1] if bounds[k + 1] is not None else len(R)
+    if bounds[n] is None: bounds[n] = len(R)
     cats, msg = ["template"] * len(R), [-1] * len(R)
     sp = CharSpans(R, cats, msg)
-    def paint(a, b, c, k=None):
-        for i in range(max(a, 0), min(b, len(R))):
-            cats[i] = c
-            if k is not None: msg[i] = k
     role_cat = {"system": "system", "user": "user", "tool": "tool_result"}
+    stops = []
     for k, m in enumerate(messages):
         a, b = bounds[k], max(bounds[k], bounds[k + 1])
         for i in range(a, b): msg[i] = k
@@ -109,54 +170,78 @@ def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
             c = m.get("content") or ""
             j = R.find(c, a, b) if c else -1
             if j < 0 and c.strip(): c = c.strip(); j = R.find(c, a, b)
-            if j >= 0 and c: paint(j, j + len(c), role_cat[m["role"]])
-            elif c: paint(a, b, role_cat[m["role"]])  # the template transformed the text: the whole region is that message's
+            if j >= 0 and c:
+                for i in range(j, j + len(c)): cats[i] = role_cat[m["role"]]
+            elif c:  # the template transformed the text: the whole region is that message's
+                for i in range(a, b): cats[i] = role_cat[m["role"]]
             continue
         # assistant: header = what the generation prompt adds; body = the rest of the region
-        try: G = tmpl.render(messages[:k], tools, add_generation_prompt=True) if k else ""
-        except RenderError: G = ""
-        body_start = _common_prefix(G, R, a) if G else a
-        body_start = min(max(body_start, a), b)
-        paint(a, body_start, "header")
+        g = G.get(k) if k in G else (_render_or_none(tmpl, messages[:k], tools, gen=True) if k else "")
+        body_start = min(max(len(g) if k in G else (_common_prefix(g, R, a) if g else a), a), b)
+        for i in range(a, body_start): cats[i] = "header"
         sp.body[k] = (body_start, b)
-        fields = []
-        full_k = R[:b]  # the render with message k last (a prefix of R)
-        for key, cat in (("reasoning_content", "reasoning"), ("tool_calls", "tool_call")):
-            if m.get(key):
-                try: v = tmpl.render(messages[:k] + [_without(m, key)], tools)
-                except RenderError: continue
-                s, e = _changed(full_k, v)
-                s, e = max(s, body_start), min(e, b)
-                if s < e: fields.append((s, e, cat))
-        c = m.get("content") or ""
-        if c:
-            taken = [(s, e) for s, e, _ in fields]
-            j, found = body_start, None
-            while (j := R.find(c, j, b)) >= 0:
-                if not any(s <= j < e for s, e in taken): found = j; break
-                j += 1
-            if found is None and c.strip():
-                j = R.find(c.strip(), body_start, b)
-                if j >= 0: found, c = j, c.strip()
-            if found is not None: fields.append((found, found + len(c), "answer"))
-            else:
-                try:
-                    s, e = _changed(full_k, tmpl.render(messages[:k] + [_without(m, "content")], tools))
-                    if max(s, body_start) < min(e, b): fields.append((max(s, body_start), min(e, b), "answer"))
-                except RenderError: pass
-        paint(body_start, b, "format")
-        last = max((e for _, e, _ in fields), default=body_start)
-        paint(last, b, "end_of_turn")
-        for s, e, cat in sorted(fields, key=lambda f: f[0]): paint(s, e, cat)
+        if k not in G and not known[k + 1]: continue  # context whose render was rewritten: its fields cannot be located, and need not be
+        fields = _fields(tmpl, messages, tools, k, R[:b], body_start, b)
+        _paint_body(cats, fields, body_start, b)
+        if k in G and not R[max((e for _, e, _ in fields), default=body_start):b].strip() and b < len(R):
+            stops.append((k, b, _first_token_end(tmpl, R, b)))  # painted after the loop: the next message's region includes it
+    for k, b, e in stops:  # nothing closes these turns but the next header: the model stops by writing its first token
+        for i in range(b, e): cats[i], msg[i] = "end_of_turn", k
+        sp.body[k] = (sp.body[k][0], e)
+    if generation_prompt:
+        for i in range(bounds[n], len(R)): cats[i], msg[i] = "header", n
+    elif n - 1 in G and not any(c == "end_of_turn" and not ch.isspace() for c, m, ch in zip(cats, msg, R) if m == n - 1):
+        stop = _stop_after(tmpl, messages, n - 1, tools)  # the last message: nothing follows in R, so append the stop token
+        sp.text += stop; cats += ["end_of_turn"] * len(stop); msg += [n - 1] * len(stop)
+        sp.body[n - 1] = (sp.body[n - 1][0], len(sp.text))
     if tools:  # tool schema text: what rendering without tools removes (outside message contents)
-        try:
-            s, e = _changed(R, tmpl.render(messages, None))
+        v = _render_or_none(tmpl, messages, None, gen=generation_prompt)
+        if v is not None:
+            s, e = _changed(R, v)
             for i in range(s, e):
-                if cats[i] in ("template", "system"): cats[i] = "tool_schema" if cats[i] == "template" else cats[i]
-        except RenderError: pass
+                if cats[i] == "template": cats[i] = "tool_schema"
     return sp
 
-# %% ../nbs/11_masks.ipynb #7f7d1a30
+
+def completion_spans(tmpl: ChatTemplate, messages: list[dict], k: int, tools=None) -> CharSpans:
+    "Message k trained after exactly its inference prompt: the prompt, then the template's render of k as the final message"
+    G = tmpl.render(messages[:k], tools, add_generation_prompt=True)
+    F = tmpl.render(messages[:k + 1], tools)
+    V = tmpl.render(messages[:k] + [{"role": "assistant", "content": ""}], tools)
+    p = _common_prefix(F, V)  # where k's own fields start in F (prefix-first: the first character that differs)
+    # where the model starts writing in F: right after the longest tail of the prompt found before k's fields
+    def anchor(g):
+        lo, hi = 0, len(g)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if F.rfind(g[len(g) - mid:], 0, p) >= 0: lo = mid
+            else: hi = mid - 1
+        return lo, (F.rfind(g[len(g) - lo:], 0, p) + lo if lo else -1)
+    P = _render_or_none(tmpl, messages[:k], tools) or ""
+    header = G[_common_prefix(P, G):]  # what the generation prompt adds: it must open message k in F too
+    lo, x = anchor(G)
+    if lo < max(len(header), 1) and G != G.rstrip():  # prompt ends `assistant\n\n`, history renders `assistant\n`: whitespace only
+        lo, x = anchor(G.rstrip())
+        header = header.rstrip()
+        while 0 <= x < p and F[x].isspace(): x += 1  # the prompt already gave the whitespace
+    if lo < max(len(header), 1):
+        raise RenderError(f"{tmpl.name}: message {k} cannot be trained after its inference prompt: the prompt ends with {header!r}, "
+                          f"which the rendered message does not start with (the generation prompt pre-fills text, e.g. an opened or empty "
+                          f"think block, that this template's rendering of the message lacks; with reasoning, try think='drop')")
+    prev = str(messages[k - 1].get("content") or "") if k else ""
+    if prev.strip() and (j := F.rfind(prev, 0, p)) >= 0 and x < j + len(prev):
+        raise RenderError(f"{tmpl.name}: message {k} cannot be isolated after its inference prompt: the template renders it together "
+                          f"with the messages before it (the text of message {k - 1} would land in the trained completion)")
+    ctx = char_spans(tmpl, messages[:k], tools, trained=set(), generation_prompt=True)
+    fields = _fields(tmpl, messages, tools, k, F, x, len(F))
+    stop = _stop_after(tmpl, messages, k, tools) if not F[max((e for _, e, _ in fields), default=x):].strip() else ""
+    text = G + F[x:] + stop
+    cats, msg = ctx.cats + ["format"] * (len(F) - x), ctx.msg + [k] * (len(F) - x)
+    _paint_body(cats, fields, x, len(F), shift=len(G) - x)
+    cats += ["end_of_turn"] * len(stop); msg += [k] * len(stop)
+    return CharSpans(text, cats, msg, {k: (len(G), len(text))})
+
+# %% ../nbs/11_masks.ipynb #00e2397c
 @dataclass
 class Sample:
     "One training sequence"
@@ -169,6 +254,7 @@ class Sample:
     offsets: list = field(default_factory=list)  # (char start, char end) per token
     char_cats: list = field(default_factory=list)
     char_trained: list = field(default_factory=list)
+    char_msgs: list = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"id": self.id, "sample": self.sample, "input_ids": self.input_ids, "labels": self.labels, "spans": self.spans}
@@ -180,11 +266,32 @@ def _token_pos(text, s, e):
     return s
 
 
+def _encode_piece(tokenizer, piece: str, start: int, first: bool) -> tuple[list, list]:
+    "(ids, offsets shifted by `start`) of `piece` encoded on its own, as if it followed other text"
+    if first:
+        enc = tokenizer(piece, add_special_tokens=False, return_offsets_mapping=True)
+        return list(enc["input_ids"]), [(a + start, b + start) for a, b in enc["offset_mapping"]]
+    # After a newline, so SentencePiece adds no prefix space a mid-text piece never has (transformers' encode_marked_chat does the same)
+    enc = tokenizer("\n" + piece, add_special_tokens=False, return_offsets_mapping=True)
+    ids, offs = list(enc["input_ids"]), list(enc["offset_mapping"])
+    keep = [i for i, (a, b) in enumerate(offs) if b > 1]
+    if keep and offs[keep[0]][0] >= 1:
+        return [ids[i] for i in keep], [(offs[i][0] - 1 + start, offs[i][1] - 1 + start) for i in keep]
+    enc = tokenizer(piece, add_special_tokens=False, return_offsets_mapping=True)  # the newline merged into the text: plain encode
+    return list(enc["input_ids"]), [(a + start, b + start) for a, b in enc["offset_mapping"]]
+
+
 def tokenize_spans(tokenizer, cs: CharSpans, trained_msgs: set, cfg: MaskConfig, rid="", sample=0) -> Sample:
     "Token ids, labels and token spans for the render `cs`, training `trained_msgs`"
-    enc = tokenizer(cs.text, add_special_tokens=False, return_offsets_mapping=True)
-    ids, offs = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
     char_trained = [cs.msg[i] in trained_msgs and cfg.trains(cs.cats[i]) for i in range(len(cs.text))]
+    # Each run of trained / untrained characters is encoded on its own, as prompt and completion are at inference:
+    # no token can straddle a boundary, so trained tokens decode to exactly the trained text.
+    ids, offs, a = [], [], 0
+    while a < len(cs.text):
+        b = a
+        while b < len(cs.text) and char_trained[b] == char_trained[a]: b += 1
+        i2, o2 = _encode_piece(tokenizer, cs.text[a:b], a, a == 0)
+        ids += i2; offs += o2; a = b
     labels, spans = [], []
     for t, (s, e) in enumerate(offs):
         p = min(_token_pos(cs.text, s, e), len(cs.text) - 1) if cs.text else 0
@@ -192,9 +299,14 @@ def tokenize_spans(tokenizer, cs: CharSpans, trained_msgs: set, cfg: MaskConfig,
         labels.append(ids[t] if tr else -100)
         if spans and spans[-1]["category"] == cat and spans[-1]["trained"] == tr and spans[-1]["message"] == k and spans[-1]["end"] == t: spans[-1]["end"] = t + 1
         else: spans.append({"category": cat, "start": t, "end": t + 1, "trained": tr, "message": k})
-    return Sample(rid, sample, list(ids), labels, spans, cs.text, offs, cs.cats, char_trained)
+    return Sample(rid, sample, list(ids), labels, spans, cs.text, offs, cs.cats, char_trained, cs.msg)
 
-# %% ../nbs/11_masks.ipynb #355ada12
+# %% ../nbs/11_masks.ipynb #36ec9f9f
+def _msg_of(s: Sample, i: int) -> int:
+    "The message index of character i of a sample"
+    return s.char_msgs[i] if s.char_msgs else -1
+
+
 def check_sample(s: Sample) -> list[str]:
     "Violations of the mask contract in one sample (empty = fine)"
     v = []
@@ -213,69 +325,68 @@ def check_sample(s: Sample) -> list[str]:
             bad = {i for i, c in enumerate(s.char_cats) if c == cat and s.char_trained[i] and not s.text[i].isspace()
                    and (tok_of[i] is None or s.labels[tok_of[i]] == -100)}
             if bad: v.append(f"{len(bad)} {cat} characters of trained messages fall in untrained tokens (first at char {min(bad)}: {s.text[min(bad)]!r})")
-        msgs_with_eot = {sp["message"] for sp in s.spans if sp["category"] == "end_of_turn" and sp["trained"]}
-        for k in trained_msgs - msgs_with_eot:
-            if any(c == "end_of_turn" for i, c in enumerate(s.char_cats) if i < len(s.text)) and k >= 0:
-                if not any(sp["category"] == "end_of_turn" and sp["message"] == k for sp in s.spans):
-                    v.append(f"message {k} is trained but has no trained end-of-turn token")
+        # the model must learn to stop: after a trained message's answer or reasoning comes trained text it writes to close
+        # the turn (an end marker, a call wrapper, or the stop token toolft adds when the template writes none)
+        for k in sorted(trained_msgs):
+            last = max((i for i, tr in enumerate(s.char_trained) if tr and not s.text[i].isspace() and _msg_of(s, i) == k), default=None)
+            if last is None or s.char_cats[last] in ("answer", "reasoning"):
+                v.append(f"message {k} is trained but nothing trained closes it: the model would never learn to stop")
     return v
 
 
 class MaskContractError(ValueError):
     "Samples whose masks break the contract"
 
-# %% ../nbs/11_masks.ipynb #7b29abc2
+# %% ../nbs/11_masks.ipynb #0f5ea070
 def _assistant_in(messages, a, b): return {k for k in range(a, b) if messages[k]["role"] == "assistant"}
 
 
-def _stable(tmpl, messages, tools, start=0) -> bool:
-    try: char_spans_cached(tmpl, messages, tools, start); return True
+def _group_ok(tmpl, messages, tools, trained) -> bool:
+    try: char_spans_cached(tmpl, messages, tools, trained); return True
     except NotPrefixStable: return False
 
 
 _CACHE: dict = {}
 
 
-def char_spans_cached(tmpl, messages, tools, stable_from=0):
-    "`char_spans`, memoized: planning and masking render the same message lists"
-    key = (id(tmpl), json.dumps(messages, sort_keys=True, ensure_ascii=False), json.dumps(tools, sort_keys=True), stable_from)
+def char_spans_cached(tmpl, messages, tools, trained=None, completion: int | None = None):
+    "`char_spans` (or `completion_spans` for message `completion`), memoized: planning and masking render the same lists"
+    key = (id(tmpl), json.dumps(messages, sort_keys=True, ensure_ascii=False), json.dumps(tools, sort_keys=True),
+           None if trained is None else tuple(sorted(trained)), completion)
     if key not in _CACHE:
-        if len(_CACHE) > 256: _CACHE.clear()
-        try: _CACHE[key] = char_spans(tmpl, messages, tools, stable_from)
+        if len(_CACHE) > 512: _CACHE.clear()
+        try: _CACHE[key] = completion_spans(tmpl, messages, completion, tools) if completion is not None else char_spans(tmpl, messages, tools, trained)
         except NotPrefixStable as e: _CACHE[key] = e.k
     r = _CACHE[key]
     if isinstance(r, int): raise NotPrefixStable(r)
     return r
 
 
-def plan_samples(tmpl, record, mode: str) -> list[tuple[int, set, int]]:
-    "[(number of messages rendered, assistant message indices trained, first message that must be prefix-stable)]"
+def plan_samples(tmpl, record, mode: str) -> list[tuple]:
+    "Samples of one record: `(\"seq\", n, trained)` = the first n messages in one sequence, or `(\"completion\", k)` = message k after its exact inference prompt"
     msgs, tools = record["messages"], record.get("tools") or None
     turns = turns_of(msgs)
     if not turns: return []
     ends = [e for _, e in turns]
     every = _assistant_in(msgs, 0, len(msgs))
-    if mode == "auto": mode = "single" if _stable(tmpl, msgs, tools) else "native"
+    seq_or_each = lambda n, tr: [("seq", n, tr)] if _group_ok(tmpl, msgs[:n], tools, tr) else [("completion", k) for k in sorted(tr)]
+    if mode == "auto": mode = "single" if _group_ok(tmpl, msgs, tools, every) else "native"
     if mode in ("single", "keep_all"):
-        if not _stable(tmpl, msgs, tools): raise NotPrefixStable(0)
-        return [(len(msgs), every, 0)]
-    if mode == "last": return [(len(msgs), _assistant_in(msgs, turns[-1][0], len(msgs)), turns[-1][0])]
-    if mode == "per-turn": return [(e, _assistant_in(msgs, s, e), s) for s, e in turns if _assistant_in(msgs, s, e)]
+        if not _group_ok(tmpl, msgs, tools, every): raise NotPrefixStable(0)
+        return [("seq", len(msgs), every)]
+    if mode == "last": return seq_or_each(len(msgs), _assistant_in(msgs, turns[-1][0], len(msgs)))
+    if mode == "per-turn": return [x for s, e in turns if _assistant_in(msgs, s, e) for x in seq_or_each(e, _assistant_in(msgs, s, e))]
     # native: grow a group of turns while every trained message keeps its inference-time context
     plan, t = [], 0
     while t < len(turns):
-        start = turns[t][0]
         u = t
-        while u + 1 < len(turns) and _stable(tmpl, msgs[:ends[u + 1]], tools, start): u += 1
-        if u == t and not _stable(tmpl, msgs[:ends[t]], tools, start):
-            plan += [(k + 1, {k}, k) for k in sorted(_assistant_in(msgs, start, ends[t]))]  # one sample per assistant message
-        else:
-            tr = _assistant_in(msgs, start, ends[u])
-            if tr: plan.append((ends[u], tr, start))
+        while u + 1 < len(turns) and _group_ok(tmpl, msgs[:ends[u + 1]], tools, _assistant_in(msgs, turns[t][0], ends[u + 1])): u += 1
+        tr = _assistant_in(msgs, turns[t][0], ends[u])
+        if tr: plan += seq_or_each(ends[u], tr)
         t = u + 1
     return plan
 
-# %% ../nbs/11_masks.ipynb #8eec8da1
+# %% ../nbs/11_masks.ipynb #dfa1e52b
 @dataclass
 class MaskStats:
     "Counts over a masking run"
@@ -298,7 +409,7 @@ def _fit(s: Sample, max_length: int, tok) -> Sample | None:
     keep = [sp for sp in s.spans if sp["start"] < cut]
     keep[-1] = {**keep[-1], "end": min(keep[-1]["end"], cut)}
     char_end = s.offsets[cut - 1][1] if cut else 0
-    out = Sample(s.id, s.sample, s.input_ids[:cut], s.labels[:cut], keep, s.text[:char_end], s.offsets[:cut], s.char_cats[:char_end], s.char_trained[:char_end])
+    out = Sample(s.id, s.sample, s.input_ids[:cut], s.labels[:cut], keep, s.text[:char_end], s.offsets[:cut], s.char_cats[:char_end], s.char_trained[:char_end], s.char_msgs[:char_end])
     # the cut may split a message whose end is not trained (e.g. a tool result): drop trained labels of any partial message
     return out
 
@@ -315,8 +426,9 @@ def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()
                           "last, or a training template that keeps all reasoning (e.g. TRL's qwen3_training.jinja)")
     plan = plan_samples(tmpl, {**record, "messages": msgs}, cfg.multiturn)
     out = []
-    for n, trained, start in plan:
-        cs = char_spans_cached(tmpl, msgs[:n], tools, start)
+    for step in plan:
+        if step[0] == "seq": trained = step[2]; cs = char_spans_cached(tmpl, msgs[:step[1]], tools, trained)
+        else: trained = {step[1]}; cs = char_spans_cached(tmpl, msgs[:step[1] + 1], tools, completion=step[1])
         if stats is not None: stats.flagged_masked += len(trained & flagged)
         s = tokenize_spans(tmpl.tokenizer, cs, trained - flagged, cfg, record.get("id") or "", len(out))
         if cfg.max_length and len(s.input_ids) > cfg.max_length:

@@ -12,12 +12,12 @@ from .templates import ChatTemplate
 # %% auto #0
 __all__ = ['COLORS', 'token_rows', 'MaskView', 'MaskWidget', 'context_diff', 'diff_html', 'category_figure']
 
-# %% ../nbs/12_maskview.ipynb #7ed7e641
+# %% ../nbs/12_maskview.ipynb #eee7e94f
 COLORS = {"system": "#9e9e9e", "tool_schema": "#8d6e63", "user": "#42a5f5", "tool_result": "#26a69a", "template": "#bdbdbd",
           "header": "#78909c", "reasoning": "#ab47bc", "tool_call": "#ef6c00", "answer": "#43a047", "format": "#fdd835", "end_of_turn": "#e53935"}
 
 
-def _esc(t: str) -> str: return html.escape(t).replace("\n", "⏎<br>").replace(" ", "&nbsp;") if t else "∅"
+def _esc(t: str) -> str: return html.escape(t).replace("\n", "⏎<br>") if t else "∅"  # spaces kept: tokens use white-space:pre-wrap, so long lines wrap
 
 
 def token_rows(s: Sample, tokenizer) -> list[dict]:
@@ -32,7 +32,7 @@ def token_rows(s: Sample, tokenizer) -> list[dict]:
         rows.append({"i": t, "id": int(i), "text": text, "category": sp["category"], "trained": bool(sp["trained"]), "label": int(s.labels[t]), "message": sp["message"]})
     return rows
 
-# %% ../nbs/12_maskview.ipynb #fc74eecb
+# %% ../nbs/12_maskview.ipynb #a1f846f1
 @dataclass
 class MaskView:
     "A sample's tokens as coloured HTML"
@@ -52,7 +52,7 @@ class MaskView:
             c = COLORS[r["category"]]
             style = (f"background:{c};outline:1.5px solid #000;font-weight:600" if r["trained"] else f"background:{c}55;color:#444")
             tip = f"#{r['i']} id={r['id']} {r['text']!r} · {r['category']} · {'TRAINED label=' + str(r['label']) if r['trained'] else 'not trained (-100)'} · message {r['message']}"
-            toks.append(f'<span class="tft-tok" data-i="{r["i"]}" style="{style};margin:1px;padding:0 1px;border-radius:2px;font-family:monospace;font-size:12px" title="{html.escape(tip)}">{_esc(r["text"])}</span>')
+            toks.append(f'<span class="tft-tok" data-i="{r["i"]}" style="{style};margin:1px;padding:0 1px;border-radius:2px;font-family:monospace;font-size:12px;white-space:pre-wrap" title="{html.escape(tip)}">{_esc(r["text"])}</span>')
         more = f"<div>… {len(rows) - len(shown)} more tokens</div>" if len(shown) < len(rows) else ""
         head = f'<div style="margin-bottom:4px"><b>{html.escape(str(self.sample.id))}</b> sample {self.sample.sample}: {len(rows)} tokens, <b>{n_tr}</b> trained</div>'
         return f'<div class="toolft-maskview" style="line-height:1.9">{head}<div style="margin-bottom:6px">{self.legend()}</div>{"".join(toks)}{more}</div>'
@@ -113,13 +113,14 @@ class MaskWidget(anywidget.AnyWidget):
     @property
     def selected_token(self) -> dict | None: return self.tokens[self.selected] if 0 <= self.selected < len(self.tokens) else None
 
-# %% ../nbs/12_maskview.ipynb #d07421f6
+# %% ../nbs/12_maskview.ipynb #19ede617
 def context_diff(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()) -> list[dict]:
     "Per trained assistant message: the training context, the inference prompt, and whether they agree"
     msgs, tools = record["messages"], record.get("tools") or None
     out = []
-    for n, trained, start in plan_samples(tmpl, record, cfg.multiturn):
-        cs = char_spans_cached(tmpl, msgs[:n], tools, start)
+    for step in plan_samples(tmpl, record, cfg.multiturn):
+        if step[0] == "seq": trained, cs = step[2], char_spans_cached(tmpl, msgs[:step[1]], tools, step[2])
+        else: trained, cs = {step[1]}, char_spans_cached(tmpl, msgs[:step[1] + 1], tools, completion=step[1])
         for k in sorted(trained):
             train_ctx = cs.text[:cs.body[k][0]]
             infer_ctx = tmpl.render(msgs[:k], tools, add_generation_prompt=True)

@@ -15,7 +15,7 @@ __all__ = ['ADAPTERS', 'FAMILIES', 'TEXT_ONLY_TOKENS', 'PROBE_TOOLS', 'PROBE_MES
            'detect_family', 'RenderError', 'load_tokenizer', 'read_template', 'ChatTemplate', 'Probe', 'prefix_stable',
            'probe', 'needs', 'check_representable']
 
-# %% ../nbs/10_templates.ipynb #e25ebe42
+# %% ../nbs/10_templates.ipynb #d89c4066
 @dataclass(frozen=True)
 class Adapter:
     "A named, single-purpose change to the data a template is given"
@@ -56,6 +56,9 @@ def _reasoning_in_content(messages, tools, kw):
     return messages, tools, kw
 
 
+def _empty_tools_list(messages, tools, kw): return messages, tools if tools else [], kw
+
+
 def _xml_tools_kwarg(messages, tools, kw):
     if tools: kw = {**kw, "xml_tools": tools}
     return messages, None, kw
@@ -73,6 +76,7 @@ ADAPTERS = {a.name: a for a in [
     Adapter("nine_char_ids", _nine_char_ids, "Mistral requires 9-character alphanumeric tool-call ids"),
     Adapter("reasoning_in_content", _reasoning_in_content, "the template reads reasoning as <think>…</think> inside content (DeepSeek-R1, QwQ, SmolLM3)"),
     Adapter("xml_tools_kwarg", _xml_tools_kwarg, "SmolLM3 takes tool schemas as `xml_tools=`, not `tools=`"),
+    Adapter("empty_tools_list", _empty_tools_list, "the template iterates `tools` unconditionally (Hermes-2/3 tool_use, Command-R): pass [] for none"),
     Adapter("system_tools_key", _system_tools_key, "Phi-4-mini reads tools as a JSON string in the system message's `tools` key"),
 ]}
 
@@ -174,7 +178,7 @@ class ChatTemplate:
         m, t, kw = self.adapt(messages, tools, adapters)
         return self.raw_render(m, t, add_generation_prompt, **kw)
 
-# %% ../nbs/10_templates.ipynb #5e9e6c31
+# %% ../nbs/10_templates.ipynb #18820908
 PROBE_TOOLS = [{"type": "function", "function": {"name": "probe_lookup", "description": "Look up qzxTOOLDESCqzx.",
                 "parameters": {"type": "object", "properties": {"key": {"type": "string", "description": "the key"}}, "required": ["key"]}}}]
 PROBE_MESSAGES = [
@@ -202,6 +206,8 @@ class Probe:
     earlier_reasoning: bool = False
     generation_markers: bool = False
     prefix_stable: bool | None = None
+    parallel_calls: bool = False  # renders every call of an assistant message with several
+    answer: bool = False  # renders assistant text content
     adapters: tuple = ()
 
     def table(self): return {k: v for k, v in self.__dict__.items()}
@@ -223,19 +229,23 @@ def prefix_stable(tmpl: ChatTemplate, messages, tools=None) -> bool:
 
 def _probe_adapters(self: ChatTemplate) -> list[str]:
     "Adapters the template's behaviour calls for (found by rendering the probe conversation)"
-    found = []
-    base = list(self.family.adapters)
-    try: text = self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=base)
+    found, fixed = [], list(self.family.adapters)
+    use = lambda *extra: fixed + found + list(extra)
+    chat = [m for m in PROBE_MESSAGES if m["role"] != "tool" and not m.get("tool_calls")]
+    try: self.render(chat, None, adapters=use())
+    except RenderError:
+        try: self.render(chat, None, adapters=use("empty_tools_list")); found.append("empty_tools_list")
+        except RenderError: pass
+    try: text = self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=use())
     except RenderError: text = None
     if text is None or "'key': 'qzxARGqzx'" in text or ("qzxARGqzx" not in text and "probe_lookup" not in text.split("qzxUSER1qzx")[-1]):
         try:
-            t2 = self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=base + ["string_arguments"])
+            t2 = self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=use("string_arguments"))
             if '"qzxARGqzx"' in t2: found.append("string_arguments"); text = t2
         except RenderError: pass
-    if text is not None and "qzxTHINK3qzx" not in text and "reasoning_in_content" not in base and "</think>" in self.template:
+    if text is not None and "qzxTHINK3qzx" not in text and "reasoning_in_content" not in fixed and "</think>" in self.template:
         try:
-            t3 = self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=base + found + ["reasoning_in_content"])
-            if "qzxTHINK3qzx" in t3: found.append("reasoning_in_content")
+            if "qzxTHINK3qzx" in self.render(PROBE_MESSAGES, PROBE_TOOLS, adapters=use("reasoning_in_content")): found.append("reasoning_in_content")
         except RenderError: pass
     return found
 
@@ -255,24 +265,36 @@ def probe(tmpl: ChatTemplate) -> Probe:
     s = _sentinels(text)
     p.renders, p.error = True, None
     p.system, p.tool_schema, p.tool_call, p.tool_result = s["SYSTEM"], s["TOOLDESC"], s["ARG"], s["RESULT"]
+    if not p.system and msgs[0]["role"] == "system":  # Mistral writes the system prompt only into the last user turn of a prompt
+        last_user = max(i for i, m in enumerate(msgs) if m["role"] == "user")
+        try: p.system = "qzxSYSTEMqzx" in tmpl.render(msgs[:last_user + 1], tools, add_generation_prompt=True)
+        except RenderError: pass
     p.last_reasoning, p.earlier_reasoning = s["THINK3"], s["THINK1"] or s["THINK2"]
+    p.answer = s["ANSWER1"] or "qzxANSWER2qzx" in text
     p.prefix_stable = prefix_stable(tmpl, msgs, tools)
+    if p.tool_call:
+        two = copy.deepcopy(PROBE_MESSAGES[:4])
+        two[2]["tool_calls"].append({"id": "call_1", "type": "function", "function": {"name": "probe_lookup", "arguments": {"key": "qzxARG2qzx"}}})
+        two.append({"role": "tool", "tool_call_id": "call_1", "name": "probe_lookup", "content": "qzxRESULT2qzx"})
+        try: p.parallel_calls = "qzxARG2qzx" in tmpl.render(two, PROBE_TOOLS)
+        except RenderError: pass
     return p
 
-# %% ../nbs/10_templates.ipynb #cf7fb895
+# %% ../nbs/10_templates.ipynb #29cad56a
 def needs(record: dict) -> dict:
     "What rendering `record` requires of a template"
     msgs = record["messages"]
     return {"tool_schema": bool(record.get("tools")), "tool_call": any(m.get("tool_calls") for m in msgs),
             "tool_result": any(m["role"] == "tool" for m in msgs), "system": any(m["role"] == "system" for m in msgs),
-            "reasoning": any(m.get("reasoning_content") for m in msgs)}
+            "reasoning": any(m.get("reasoning_content") for m in msgs), "answer": any(m["role"] == "assistant" and m.get("content") for m in msgs),
+            "parallel_calls": any(len(m.get("tool_calls") or []) > 1 for m in msgs)}
 
 
 def check_representable(record: dict, pr: Probe, name: str = "template") -> None:
     "Raise `RenderError` naming what `record` needs that the template cannot render"
     if not pr.renders: raise RenderError(f"{name} does not render at all: {pr.error}")
     n = needs(record)
-    missing = [k for k in ("tool_schema", "tool_call", "tool_result", "system") if n[k] and not getattr(pr, k)]
+    missing = [k for k in ("tool_schema", "tool_call", "tool_result", "system", "answer", "parallel_calls") if n[k] and not getattr(pr, k)]
     if n["reasoning"] and not pr.last_reasoning: missing.append("reasoning")
     if missing: raise RenderError(f"{name} cannot render {', '.join(missing)} of record {record.get('id')!r}; "
                                   f"training on its render would lose them (pick a template that renders them, or drop those fields)")
