@@ -10,8 +10,8 @@ from .records import RecordError, iter_raw
 from .validate import check_source, prepare
 
 # %% auto #0
-__all__ = ['RECORD_FORMATS', 'reader_for', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage', 'demo',
-           'parser', 'main']
+__all__ = ['RECORD_FORMATS', 'reader_for', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage',
+           'masks_export', 'masks_check', 'masks_show', 'model_tiny', 'demo', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #1202cbfb
 RECORD_FORMATS = ("auto", "nested", "flat", "openai")
@@ -68,7 +68,7 @@ def data_prepare(args) -> int:
     print(f"wrote {Path(args.out) / 'conversations.jsonl'}" + (f" and {Path(args.out) / 'rejected.jsonl'}" if args.skip_invalid else ""))
     return 0
 
-# %% ../nbs/90_cli.ipynb #0e2ce216
+# %% ../nbs/90_cli.ipynb #d578cc3e
 def data_synth(args) -> int:
     from toolft.world import synthesize
     from toolft.records import write_jsonl
@@ -97,20 +97,85 @@ def data_stats(args) -> int:
 
 def format_coverage(rep: dict, name: str = "", rejected: int = 0) -> str:
     "A plain-text rendering of a coverage report"
-    lines = [f"{name}: {rep.get('records', '?')} records" + (f" ({rejected} rejected, not counted)" if rejected else "")]
+    lines = [f"{name}: {rep.get('n', '?')} records" + (f" ({rejected} rejected, not counted)" if rejected else "")]
     for k, v in rep.items():
         if isinstance(v, dict) and v:
             lines.append(f"  {k}: " + ", ".join(f"{a}={b}" for a, b in v.items()))
-        elif not isinstance(v, dict) and k != "records": lines.append(f"  {k}: {v}")
+        elif not isinstance(v, dict) and k != "n": lines.append(f"  {k}: {v}")
     return "\n".join(lines)
 
-# %% ../nbs/90_cli.ipynb #9228ed55
+# %% ../nbs/90_cli.ipynb #df9402e8
+def _mask_setup(args):
+    from toolft.templates import ChatTemplate
+    from toolft.masks import MaskConfig
+    tmpl = ChatTemplate(args.template, tokenizer=args.tokenizer)
+    if tmpl.tokenizer is None: raise ValueError(f"{args.template} is a template file: name the tokenizer with --tokenizer DIR")
+    cfg = MaskConfig(think=args.think, multiturn=args.multiturn, max_length=args.max_length)
+    records = [c.record for c in check_source(args.data) if c.ok]
+    return tmpl, cfg, records
+
+
+def _mask_run(args, tmpl, cfg, records, skip_invalid):
+    from toolft.masks import mask_dataset, MaskContractError
+    from toolft.templates import RenderError
+    try: return mask_dataset(records, tmpl, cfg, skip_invalid=skip_invalid, progress=sys.stderr.isatty())
+    except (RenderError, MaskContractError) as e:
+        print(f"{args.data}: {e}"); return None
+
+
+def _mask_report(args, stats, rejected) -> str:
+    s = (f"{args.data}: {stats.records} records -> {stats.samples} samples, {stats.tokens} tokens, {stats.trained_tokens} trained "
+         f"({stats.trained_tokens / max(stats.tokens, 1):.1%}); truncated {stats.truncated}, dropped {stats.dropped}, flagged steps masked {stats.flagged_masked}")
+    return s + (f"; {len(rejected)} records skipped (see rejected file)" if rejected else "")
+
+
+def masks_export(args) -> int:
+    from toolft.records import write_jsonl
+    tmpl, cfg, records = _mask_setup(args)
+    out = _mask_run(args, tmpl, cfg, records, args.skip_invalid)
+    if out is None: return 1
+    samples, stats, rejected = out
+    write_jsonl((x.to_json() for x in samples), args.out)
+    if args.skip_invalid: write_jsonl(rejected, Path(str(args.out).removesuffix(".jsonl") + ".rejected.jsonl"))
+    print(_mask_report(args, stats, rejected)); print(f"wrote {args.out}")
+    return 0
+
+
+def masks_check(args) -> int:
+    tmpl, cfg, records = _mask_setup(args)
+    out = _mask_run(args, tmpl, cfg, records, False)
+    if out is None: return 1
+    print(_mask_report(args, out[1], out[2]) + "; contract: ok")
+    return 0
+
+
+def masks_show(args) -> int:
+    from toolft.masks import mask_record
+    from toolft.maskview import MaskView, category_figure
+    tmpl, cfg, records = _mask_setup(args)
+    if args.id: records = [r for r in records if r["id"] == args.id] or records[:0]
+    if not records: raise ValueError(f"no record {args.id!r} in {args.data}" if args.id else f"no valid records in {args.data}")
+    views = [MaskView(x, tmpl.tokenizer) for r in records[:args.n] for x in mask_record(r, tmpl, cfg)]
+    page = "<!doctype html><meta charset=utf-8><title>toolft masks</title><body style='font-family:sans-serif'>" + \
+           f"<h1>Masks: {Path(args.data).name} with {tmpl.name}</h1>" + "<hr>".join(v._repr_html_() for v in views) + "</body>"
+    Path(args.out).write_text(page, encoding="utf-8")
+    print(f"wrote {len(views)} sample views to {args.out}")
+    return 0
+
+
+def model_tiny(args) -> int:
+    from toolft.tiny import build_tiny
+    path = build_tiny(args.out, seed=args.seed, overwrite=args.overwrite)
+    print(f"embedded model and tokenizer in {path}")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #15e049ff
 def demo(args) -> int:
     from toolft.demo import run_demo
     run_demo(args.out, quick=args.quick, seed=args.seed)
     return 0
 
-# %% ../nbs/90_cli.ipynb #9dc5cd0e
+# %% ../nbs/90_cli.ipynb #ad6ce6ae
 def parser() -> argparse.ArgumentParser:
     "The `toolft` argument parser"
     p = argparse.ArgumentParser(prog="toolft", description="Fine-tune small LLMs on reasoning + tool-calling conversations.")
@@ -134,6 +199,24 @@ def parser() -> argparse.ArgumentParser:
     q = data.add_parser("stats", help="coverage report: case types, tools, turns, tokens")
     q.add_argument("file"); q.add_argument("--format", default="auto", choices=fmts); q.add_argument("--html", help="write a plotly chart here")
     q.add_argument("--json", action="store_true", help="print the report as JSON"); q.set_defaults(fn=data_stats)
+    masks = sub.add_parser("masks", help="per-token training labels for a template").add_subparsers(dest="sub", required=True)
+    def mask_opts(q):
+        q.add_argument("data", help="canonical records (.jsonl), e.g. from `toolft data prepare`")
+        q.add_argument("--template", required=True, help="tokenizer directory, or a .jinja file (then --tokenizer)")
+        q.add_argument("--tokenizer", help="tokenizer directory, when --template is a .jinja file")
+        q.add_argument("--think", default="train", choices=["train", "mask", "drop"])
+        q.add_argument("--multiturn", default="auto", choices=["auto", "single", "per-turn", "native", "keep_all", "last"])
+        q.add_argument("--max-length", type=int, default=None)
+    q = masks.add_parser("export", help="write input_ids/labels/spans per training sample"); mask_opts(q)
+    q.add_argument("-o", "--out", required=True); q.add_argument("--skip-invalid", action="store_true"); q.set_defaults(fn=masks_export)
+    q = masks.add_parser("check", help="run the mask contract; exit 1 naming each violation"); mask_opts(q); q.set_defaults(fn=masks_check)
+    q = masks.add_parser("show", help="render the mask inspector to an HTML file"); mask_opts(q)
+    q.add_argument("-o", "--out", required=True); q.add_argument("--id", help="only this record"); q.add_argument("--n", type=int, default=5, help="records to show")
+    q.set_defaults(fn=masks_show)
+    model = sub.add_parser("model", help="the embedded model").add_subparsers(dest="sub", required=True)
+    q = model.add_parser("tiny", help="build the embedded tokenizer + untrained model (cached, reproducible)")
+    q.add_argument("-o", "--out", required=True); q.add_argument("--seed", type=int, default=0); q.add_argument("--overwrite", action="store_true")
+    q.set_defaults(fn=model_tiny)
     q = sub.add_parser("demo", help="the end-to-end demo on the embedded world")
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
     q.add_argument("--seed", type=int, default=0); q.set_defaults(fn=demo)
