@@ -38,7 +38,7 @@ class MaskConfig:
     def trains(self, category: str) -> bool:
         return category in ASSISTANT_OUTPUT and not (category == "reasoning" and self.think == "mask")
 
-# %% ../nbs/11_masks.ipynb #20fc41ec
+# %% ../nbs/11_masks.ipynb #a38061ca
 class NotPrefixStable(RenderError):
     "Rendering more messages changed the text of earlier ones"
     def __init__(self, k: int): self.k = k; super().__init__(f"the render of the first {k} messages is not a prefix of the full render")
@@ -81,8 +81,11 @@ class CharSpans:
 def _fields(tmpl, messages, tools, k, F, fs, fe) -> list[tuple[int, int, str]]:
     "(start, end, category) in `F` of message k's reasoning, calls and answer; `F` renders `messages[:k+1]`, k's body is `F[fs:fe]`"
     m, fields = messages[k], []
+    r = m.get("reasoning_content") or ""
+    if r.strip() and (j := F.find(r.strip(), fs, fe)) >= 0:  # found verbatim: no extra render needed
+        fields.append((j, j + len(r.strip()), "reasoning"))
     for key, cat in (("reasoning_content", "reasoning"), ("tool_calls", "tool_call")):
-        if m.get(key):
+        if m.get(key) and not (cat == "reasoning" and fields):
             try: v = tmpl.render(messages[:k] + [_without(m, key)], tools)
             except RenderError: continue
             s, e = _changed(F, v)
@@ -136,6 +139,17 @@ def _render_or_none(tmpl, messages, tools, gen=False):
     except RenderError: return None
 
 
+def _header(tmpl) -> str:
+    "What the template's generation prompt adds after a user message (cached per template)"
+    h = tmpl.__dict__.get("_toolft_header")
+    if h is None:
+        u = [{"role": "user", "content": "x"}]
+        g, p = _render_or_none(tmpl, u, None, gen=True), _render_or_none(tmpl, u, None)
+        h = g[_common_prefix(g, p):] if g is not None and p is not None else ""
+        tmpl.__dict__["_toolft_header"] = h
+    return h
+
+
 def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
                trained: set | None = None,  # assistant messages that will train (None: all); each needs its exact inference context
                generation_prompt: bool = False,  # render with the generation prompt (a context that ends where the model starts)
@@ -144,61 +158,65 @@ def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
     R = tmpl.render(messages, tools, add_generation_prompt=generation_prompt)
     n = len(messages)
     trained = {k for k, m in enumerate(messages) if m["role"] == "assistant"} if trained is None else set(trained)
-    P = [""] + [_render_or_none(tmpl, messages[:k], tools) for k in range(1, n)] + [tmpl.render(messages, tools) if generation_prompt else R]
-    # a prefix render that is not a prefix of R still marks the boundary where they part, when the difference is
-    # only at its end (templates that close every non-generation render with an EOS); rewritten history parts earlier
-    known = [x is not None and R.startswith(x) for x in P]
-    bounds = [len(x) if ok else (_common_prefix(x, R) if x is not None else None) for x, ok in zip(P, known)]
-    for k in range(1, n + 1):
-        if bounds[k] is not None and bounds[k - 1] is not None and bounds[k] < bounds[k - 1]: bounds[k] = None
-    G = {}
+    # Exact boundaries are needed only around trained messages: the inference prompt before each (G_k) and the
+    # render that ends with it (P_k+1). Both must be prefixes of R, else the message's context differs from inference.
+    G, end = {}, {}
     for k in sorted(trained):
-        G[k] = _render_or_none(tmpl, messages[:k], tools, gen=True) if k else ""
-        # the context of k must be exactly the inference prompt, and k must render as it does when it is the last message
-        if G[k] is None or not R.startswith(G[k]) or not known[k + 1]: raise NotPrefixStable(k)
-    for k in range(n - 1, 0, -1):  # an unknown boundary (rewritten history, unrenderable prefix) joins the region to the next one
-        if bounds[k] is None: bounds[k] = bounds[k + 1] if bounds[k + 1] is not None else len(R)
-    if bounds[n] is None: bounds[n] = len(R)
+        g = _render_or_none(tmpl, messages[:k], tools, gen=True) if k else ""
+        p = R if (k == n - 1 and not generation_prompt) else _render_or_none(tmpl, messages[:k + 1], tools)
+        if g is None or p is None or not R.startswith(g) or not R.startswith(p) or len(p) < len(g): raise NotPrefixStable(k)
+        G[k], end[k] = g, len(p)
     cats, msg = ["template"] * len(R), [-1] * len(R)
     sp = CharSpans(R, cats, msg)
     role_cat = {"system": "system", "user": "user", "tool": "tool_result"}
-    stops = []
+    H, stops, cursor = _header(tmpl), [], 0
     for k, m in enumerate(messages):
-        a, b = bounds[k], max(bounds[k], bounds[k + 1])
-        for i in range(a, b): msg[i] = k
-        if m["role"] in role_cat:
-            c = m.get("content") or ""
-            j = R.find(c, a, b) if c else -1
-            if j < 0 and c.strip(): c = c.strip(); j = R.find(c, a, b)
-            if j >= 0 and c:
-                for i in range(j, j + len(c)): cats[i] = role_cat[m["role"]]
-            elif c:  # the template transformed the text: the whole region is that message's
-                for i in range(a, b): cats[i] = role_cat[m["role"]]
+        if k in G:
+            g, b = G[k], end[k]
+            if H and g.endswith(H) and len(g) - len(H) >= cursor: hs = len(g) - len(H)
+            else:
+                p = _render_or_none(tmpl, messages[:k], tools)
+                hs = len(p) if p is not None and g.startswith(p) and len(p) >= cursor else max(cursor, _common_prefix(p or "", R))
+            for i in range(cursor, len(g)): msg[i] = k if i >= hs else msg[i]
+            for i in range(hs, len(g)): cats[i] = "header"
+            body_start = len(g)
+            sp.body[k] = (body_start, b)
+            for i in range(body_start, b): msg[i] = k
+            fields = _fields(tmpl, messages, tools, k, R[:b], body_start, b)
+            _paint_body(cats, fields, body_start, b)
+            if not R[max((e for _, e, _ in fields), default=body_start):b].strip():  # nothing closes the turn: train the stop token
+                stops.append((k, b))
+            cursor = b
             continue
-        # assistant: header = what the generation prompt adds; body = the rest of the region
-        g = G.get(k) if k in G else (_render_or_none(tmpl, messages[:k], tools, gen=True) if k else "")
-        body_start = min(max(len(g) if k in G else (_common_prefix(g, R, a) if g else a), a), b)
-        for i in range(a, body_start): cats[i] = "header"
-        sp.body[k] = (body_start, b)
-        if k not in G and not known[k + 1]: continue  # context whose render was rewritten: its fields cannot be located, and need not be
-        fields = _fields(tmpl, messages, tools, k, R[:b], body_start, b)
-        _paint_body(cats, fields, body_start, b)
-        if k in G and not R[max((e for _, e, _ in fields), default=body_start):b].strip() and b < len(R):
-            stops.append((k, b, _first_token_end(tmpl, R, b)))  # painted after the loop: the next message's region includes it
-    for k, b, e in stops:  # nothing closes these turns but the next header: the model stops by writing its first token
-        for i in range(b, e): cats[i], msg[i] = "end_of_turn", k
-        sp.body[k] = (sp.body[k][0], e)
-    if generation_prompt:
-        for i in range(bounds[n], len(R)): cats[i], msg[i] = "header", n
-    elif n - 1 in G and not any(c == "end_of_turn" and not ch.isspace() for c, m, ch in zip(cats, msg, R) if m == n - 1):
-        stop = _stop_after(tmpl, messages, n - 1, tools)  # the last message: nothing follows in R, so append the stop token
-        sp.text += stop; cats += ["end_of_turn"] * len(stop); msg += [n - 1] * len(stop)
-        sp.body[n - 1] = (sp.body[n - 1][0], len(sp.text))
+        # context messages: located by their text, in order (their categories are for reading; none of them trains)
+        texts = [(m.get("content") or "", role_cat.get(m["role"], "answer")), (m.get("reasoning_content") or "", "reasoning")]
+        for text, cat in sorted(texts, key=lambda x: x[1] != "reasoning"):
+            if not text.strip(): continue
+            j = R.find(text, cursor)
+            if j < 0: j, text = R.find(text.strip(), cursor), text.strip()
+            nxt = min((hs for hs in (len(G[t]) for t in G if t > k)), default=len(R))
+            if 0 <= j < nxt:
+                for i in range(cursor, j + len(text)): msg[i] = k
+                for i in range(j, j + len(text)): cats[i] = cat
+                cursor = j + len(text)
+    for i in range(cursor, len(R)):
+        if msg[i] == -1: msg[i] = n - 1 if not generation_prompt else n
+    if generation_prompt and H and R.endswith(H):
+        for i in range(len(R) - len(H), len(R)): cats[i], msg[i] = "header", n
+    for k, b in stops:  # nothing closes these turns: the model stops by writing the next header's first token (or EOS)
+        if b < len(R):
+            e = _first_token_end(tmpl, R, b)
+            for i in range(b, e): cats[i], msg[i] = "end_of_turn", k
+            sp.body[k] = (sp.body[k][0], e)
+        else:
+            stop = _stop_after(tmpl, messages, k, tools)
+            sp.text += stop; cats += ["end_of_turn"] * len(stop); msg += [k] * len(stop)
+            sp.body[k] = (sp.body[k][0], len(sp.text))
     if tools:  # tool schema text: what rendering without tools removes (outside message contents)
         v = _render_or_none(tmpl, messages, None, gen=generation_prompt)
         if v is not None:
             s, e = _changed(R, v)
-            for i in range(s, e):
+            for i in range(s, min(e, len(R))):
                 if cats[i] == "template": cats[i] = "tool_schema"
     return sp
 

@@ -15,7 +15,7 @@ __all__ = ['ADAPTERS', 'FAMILIES', 'TEXT_ONLY_TOKENS', 'PROBE_TOOLS', 'PROBE_MES
            'detect_family', 'RenderError', 'load_tokenizer', 'read_template', 'ChatTemplate', 'Probe', 'prefix_stable',
            'probe', 'needs', 'check_representable']
 
-# %% ../nbs/10_templates.ipynb #d89c4066
+# %% ../nbs/10_templates.ipynb #6b9d4dbc
 @dataclass(frozen=True)
 class Adapter:
     "A named, single-purpose change to the data a template is given"
@@ -27,11 +27,15 @@ class Adapter:
     def __repr__(self): return f"Adapter({self.name})"
 
 
+# Adapters get a list of shallow message copies: each copies the nested parts it changes (renders are hot: no deepcopy).
+def _map_calls(m, f): return {**m, "tool_calls": [f(c) for c in m["tool_calls"]]} if m.get("tool_calls") else m
+
+
 def _string_arguments(messages, tools, kw):
-    for m in messages:
-        for c in m.get("tool_calls") or []:
-            if not isinstance(c["function"]["arguments"], str): c["function"]["arguments"] = json.dumps(c["function"]["arguments"], ensure_ascii=False)
-    return messages, tools, kw
+    def f(c):
+        a = c["function"]["arguments"]
+        return c if isinstance(a, str) else {**c, "function": {**c["function"], "arguments": json.dumps(a, ensure_ascii=False)}}
+    return [_map_calls(m, f) for m in messages], tools, kw
 
 
 def nine_char_id(call_id: str) -> str:
@@ -43,10 +47,12 @@ def nine_char_id(call_id: str) -> str:
 
 
 def _nine_char_ids(messages, tools, kw):
+    out = []
     for m in messages:
-        for c in m.get("tool_calls") or []: c["id"] = nine_char_id(c["id"])
-        if m["role"] == "tool" and m.get("tool_call_id") is not None: m["tool_call_id"] = nine_char_id(m["tool_call_id"])
-    return messages, tools, kw
+        m = _map_calls(m, lambda c: {**c, "id": nine_char_id(c["id"])})
+        if m["role"] == "tool" and m.get("tool_call_id") is not None: m = {**m, "tool_call_id": nine_char_id(m["tool_call_id"])}
+        out.append(m)
+    return out, tools, kw
 
 
 def _reasoning_in_content(messages, tools, kw):
@@ -66,8 +72,8 @@ def _xml_tools_kwarg(messages, tools, kw):
 
 def _system_tools_key(messages, tools, kw):
     if tools:
-        if not messages or messages[0]["role"] != "system": messages.insert(0, {"role": "system", "content": ""})
-        messages[0]["tools"] = json.dumps(tools, ensure_ascii=False)
+        if not messages or messages[0]["role"] != "system": messages = [{"role": "system", "content": ""}] + messages
+        messages = [{**messages[0], "tools": json.dumps(tools, ensure_ascii=False)}] + messages[1:]
     return messages, None, kw
 
 
@@ -136,7 +142,7 @@ def read_template(spec, tokenizer=None) -> tuple[str, Any, str]:
         return p.read_text(encoding="utf-8"), load_tokenizer(tokenizer) if tokenizer is not None else None, p.stem
     return str(spec), load_tokenizer(tokenizer) if tokenizer is not None else None, "template"
 
-# %% ../nbs/10_templates.ipynb #35fc3e93
+# %% ../nbs/10_templates.ipynb #f62fce04
 TEXT_ONLY_TOKENS = {"bos_token": "<s>", "eos_token": "</s>"}  # placeholders when rendering text without a tokenizer
 
 
@@ -157,9 +163,29 @@ class ChatTemplate:
 
     def adapt(self, messages, tools=None, adapters=None):
         "(messages, tools, kwargs) as this template wants them"
-        m, t, kw = copy.deepcopy(messages), copy.deepcopy(tools) or None, dict(self.template_kwargs)
+        m, t, kw = [dict(x) for x in messages], tools or None, dict(self.template_kwargs)  # adapters copy what they change
         for name in (self.adapters if adapters is None else adapters): m, t, kw = ADAPTERS[name](m, t, kw)
         return m, t, kw
+
+    @cached_property
+    def _compiled(self):
+        # Masks render each conversation ~20-30 times (prefixes, generation prompts, field variants), and
+        # `apply_chat_template` spends ~40% of a render re-converting already-plain JSON data. So masks call
+        # transformers' own compiled template with the same variables it would pass; `raw_render` stays the
+        # public path, and the templates notebook checks both agree on every fixture template.
+        try:
+            from transformers.utils.chat_template_utils import _compile_jinja_template, _alias_reasoning_fields
+            return _compile_jinja_template(self.template), _alias_reasoning_fields
+        except Exception: return None
+
+    def fast_render(self, messages, tools=None, add_generation_prompt=False, **kw) -> str:
+        "`raw_render` for plain JSON data, without transformers' per-call data conversion"
+        if self._compiled is None: return self.raw_render(messages, tools, add_generation_prompt, **kw)
+        compiled, alias = self._compiled
+        special = self.tokenizer.special_tokens_map if self.tokenizer is not None else TEXT_ONLY_TOKENS
+        chat = alias([{k: v for k, v in m.items() if v is not None} for m in messages])
+        try: return compiled.render(messages=chat, tools=tools, documents=None, add_generation_prompt=add_generation_prompt, **{**special, **kw})
+        except Exception as e: raise RenderError(f"{self.name}: the template failed to render: {type(e).__name__}: {e}") from e
 
     def raw_render(self, messages, tools=None, add_generation_prompt=False, **kw) -> str:
         "Render exactly these messages (no adapters)"
@@ -176,9 +202,9 @@ class ChatTemplate:
     def render(self, messages, tools=None, add_generation_prompt=False, adapters=None) -> str:
         "Render canonical `messages` (and `tools`) through the adapters"
         m, t, kw = self.adapt(messages, tools, adapters)
-        return self.raw_render(m, t, add_generation_prompt, **kw)
+        return self.fast_render(m, t, add_generation_prompt, **kw)
 
-# %% ../nbs/10_templates.ipynb #18820908
+# %% ../nbs/10_templates.ipynb #e65c74ec
 PROBE_TOOLS = [{"type": "function", "function": {"name": "probe_lookup", "description": "Look up qzxTOOLDESCqzx.",
                 "parameters": {"type": "object", "properties": {"key": {"type": "string", "description": "the key"}}, "required": ["key"]}}}]
 PROBE_MESSAGES = [
@@ -253,7 +279,12 @@ ChatTemplate._probe_adapters = _probe_adapters
 
 
 def probe(tmpl: ChatTemplate) -> Probe:
-    "What `tmpl` can represent"
+    "What `tmpl` can represent (computed once per template object)"
+    if "_toolft_probe" not in tmpl.__dict__: tmpl.__dict__["_toolft_probe"] = _probe(tmpl)
+    return tmpl.__dict__["_toolft_probe"]
+
+
+def _probe(tmpl: ChatTemplate) -> Probe:
     p = Probe(generation_markers=bool(re.search(r"{%-?\s*generation\s*-?%}", tmpl.template)), adapters=tuple(tmpl.adapters))
     variants = [(PROBE_MESSAGES, PROBE_TOOLS), (PROBE_MESSAGES[1:], PROBE_TOOLS),  # some templates reject a system message
                 ([m for m in PROBE_MESSAGES if m["role"] != "tool" and not m.get("tool_calls")], None),  # ... or tool turns

@@ -1,0 +1,72 @@
+"""Mask benchmark (run by hand): tokens processed per multi-turn strategy, and render+mask throughput.
+
+    .venv/bin/python benchmarks/masks_bench.py [--n 40] [--turns 5]
+
+1. Tokens processed on 5-turn conversations by `auto` vs the single-sequence ideal (one render of the
+   whole conversation) vs the naive per-turn split (one sample per turn, each with the whole history).
+2. Throughput: records/s of `mask_record` (render + spans + tokenize + labels) against the tokenizer's
+   plain encode of the same rendered text.
+"""
+import argparse, json, time, statistics, tempfile
+from pathlib import Path
+from toolft.records import normalize
+from toolft.world import synthesize
+from toolft.templates import ChatTemplate
+from toolft.masks import mask_record, MaskConfig
+from toolft.fixtures import fixtures_dir, real_tokenizers
+from toolft.tiny import build_tiny
+
+
+def five_turn(n, turns, seed=0):
+    "n conversations of `turns` user turns, stitched from world records (tools = union of their tools)"
+    pool = [normalize(r).record for r in synthesize(n * turns * 4, seed=seed) if r["meta"]["case"] in ("tool_required", "no_tool", "multi_step", "clarify")]
+    pool = [r for r in pool if len([m for m in r["messages"] if m["role"] == "user"]) == 1]
+    out = []
+    for i in range(n):
+        parts = pool[i * turns:(i + 1) * turns]
+        tools = {t["function"]["name"]: t for r in parts for t in r["tools"]}
+        msgs = [parts[0]["messages"][0]] if parts[0]["messages"][0]["role"] == "system" else []
+        ids = 0
+        for r in parts:
+            for m in r["messages"]:
+                if m["role"] == "system": continue
+                m = json.loads(json.dumps(m))
+                for c in m.get("tool_calls") or []: c["id"] = f"call_{ids}"; ids += 1
+                if m["role"] == "tool": m["tool_call_id"] = f"call_{ids - 1}"  # world steps are sequential, one call each
+                msgs.append(m)
+        out.append(normalize({"id": f"five-{i}", "messages": msgs, "tools": list(tools.values())}, fmt="openai").record)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(); ap.add_argument("--n", type=int, default=40); ap.add_argument("--turns", type=int, default=5)
+    a = ap.parse_args()
+    convs = five_turn(a.n, a.turns)
+    tiny = build_tiny(Path(tempfile.gettempdir()) / "toolft-bench-tiny", n_records=600)
+    F = fixtures_dir() / "templates"
+    llama = real_tokenizers()["llama3.2-bpe"]()
+    cases = {"embedded tiny": ChatTemplate(tiny), "Qwen2.5 (llama3.2 tok)": ChatTemplate(F / "llama.cpp/Qwen-Qwen2.5-7B-Instruct.jinja", tokenizer=llama),
+             "Llama-3.2": ChatTemplate(F / "llama.cpp/meta-llama-Llama-3.2-3B-Instruct.jinja", tokenizer=llama),
+             "Qwen3 (rewrites history)": ChatTemplate(F / "trl/qwen3.jinja", tokenizer=llama)}
+    print(f"{len(convs)} conversations of {a.turns} turns, {statistics.mean(len(c['messages']) for c in convs):.1f} messages each\n")
+    print(f"{'template':28} {'think':5} {'auto tokens':>12} {'ideal':>9} {'auto/ideal':>10} {'naive/ideal':>11} {'mask rec/s':>10} {'encode rec/s':>12} {'ratio':>6}")
+    for name, t in cases.items():
+        think = "drop" if name.startswith(("Qwen2.5", "Llama")) else "train"
+        cfg = MaskConfig(think=think)
+        recs = [{**c, "messages": [{k: v for k, v in m.items() if not (think == "drop" and k == "reasoning_content")} for m in c["messages"]]} for c in convs]
+        texts = [t.render(r["messages"], r["tools"]) for r in recs]
+        ideal = sum(len(t.tokenizer(x, add_special_tokens=False)["input_ids"]) for x in texts)
+        auto = sum(len(s.input_ids) for r in recs for s in mask_record(r, t, cfg))
+        naive = sum(len(s.input_ids) for r in recs for s in mask_record(r, t, MaskConfig(think=think, multiturn="per-turn")))
+        from toolft import masks; masks._CACHE.clear()
+        t0 = time.perf_counter()
+        for r in recs: masks._CACHE.clear(); mask_record(r, t, cfg)
+        mask_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for x in texts: t.tokenizer(x, add_special_tokens=False)
+        enc_s = time.perf_counter() - t0
+        print(f"{name:28} {think:5} {auto:12d} {ideal:9d} {auto / ideal:10.3f} {naive / ideal:11.2f} {len(recs) / mask_s:10.1f} {len(recs) / enc_s:12.1f} {enc_s / mask_s:6.3f}")
+
+
+if __name__ == "__main__":
+    main()
