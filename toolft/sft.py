@@ -132,7 +132,7 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if time.time() - self.t0 > self.seconds: control.should_training_stop = True
 
-# %% ../nbs/21_sft.ipynb #055662dd
+# %% ../nbs/21_sft.ipynb #0f02c266
 @dataclass
 class SFTResult:
     "What a run produced"
@@ -180,5 +180,5 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     secs = time.time() - t0
     trainer.save_model(run.output_dir); tok.save_pretrained(run.output_dir)
     run.to_yaml(Path(run.output_dir) / "toolft_sft.yaml")
-    model = trainer.model.merge_and_unload() if run.lora else trainer.model
+    model = (trainer.model.merge_and_unload() if run.lora else trainer.model).eval()  # the Trainer leaves it in train mode
     return SFTResult(model, tok, tmpl, curve.history, secs, trainer.state.global_step, int(trainer.state.num_input_tokens_seen), stats, Path(run.output_dir))

@@ -288,7 +288,7 @@ def train_plain(model, samples: list,  # `Sample`s (input_ids + labels)
     dt_ = time.time() - t0
     return {"steps": step, "seconds": round(dt_, 1), "tokens": tokens, "tokens_per_s": round(tokens / dt_), "log": log}
 
-# %% ../nbs/20_tiny.ipynb #10f7be30
+# %% ../nbs/20_tiny.ipynb #e4a6dee8
 _THINK = re.compile(r"\A<think>\n(.*?)\n</think>\n", re.S)
 _CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
 
@@ -354,6 +354,7 @@ def generate_replies(model, tokenizer, records: list[dict],  # canonical records
                      ) -> list[str]:
     "Greedy first assistant turns (cut after `<|im_end|>`), prompts rendered with the generation prompt"
     import torch
+    model.eval()  # generation in train mode (dropout, no cache) degenerates into repetition
     prompts = [tokenizer.apply_chat_template(first_turn(r)[0], tools=r.get("tools") or None, tokenize=False, add_generation_prompt=True) for r in records]
     eos, out, side = tokenizer.convert_tokens_to_ids("<|im_end|>"), [], tokenizer.padding_side
     tokenizer.padding_side = "left"
