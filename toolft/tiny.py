@@ -164,7 +164,7 @@ def make_model(config, seed: int = 0):
     model.generation_config.bos_token_id = None
     return model
 
-# %% ../nbs/20_tiny.ipynb #dc47bbfd
+# %% ../nbs/20_tiny.ipynb #cf527273
 MANIFEST = "tiny_manifest.json"
 
 
@@ -193,7 +193,7 @@ def build_tiny(out_dir,  # where the tokenizer and the model are saved
     mf = out / MANIFEST
     if mf.is_file():
         m = json.loads(mf.read_text())
-        if m.get("args") == args and m.get("toolft_version") == toolft.__version__ and not overwrite: return out
+        if m.get("args") == args and m.get("toolft_version") == toolft.__version__: return out  # cached: same arguments
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out} exists and was not built by build_tiny with these arguments; pass overwrite=True to rebuild it")
     from toolft.world import synthesize
