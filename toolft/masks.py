@@ -404,7 +404,7 @@ def plan_samples(tmpl, record, mode: str) -> list[tuple]:
         t = u + 1
     return plan
 
-# %% ../nbs/11_masks.ipynb #dfa1e52b
+# %% ../nbs/11_masks.ipynb #5c5515ec
 @dataclass
 class MaskStats:
     "Counts over a masking run"
@@ -419,7 +419,7 @@ class MaskStats:
     trained_by_category: Counter = field(default_factory=Counter)
 
 
-def _fit(s: Sample, max_length: int, tok) -> Sample | None:
+def _fit(s: Sample, max_length: int) -> Sample | None:
     "Cut `s` back to the end of the last trained message that fits in `max_length`, or None"
     ends = [sp["end"] for sp in s.spans if sp["trained"] and sp["category"] == "end_of_turn" and sp["end"] <= max_length]
     if not ends: return None
@@ -427,9 +427,8 @@ def _fit(s: Sample, max_length: int, tok) -> Sample | None:
     keep = [sp for sp in s.spans if sp["start"] < cut]
     keep[-1] = {**keep[-1], "end": min(keep[-1]["end"], cut)}
     char_end = s.offsets[cut - 1][1] if cut else 0
-    out = Sample(s.id, s.sample, s.input_ids[:cut], s.labels[:cut], keep, s.text[:char_end], s.offsets[:cut], s.char_cats[:char_end], s.char_trained[:char_end], s.char_msgs[:char_end])
-    # the cut may split a message whose end is not trained (e.g. a tool result): drop trained labels of any partial message
-    return out
+    # the cut is right after a trained turn's end, so no trained message is split
+    return Sample(s.id, s.sample, s.input_ids[:cut], s.labels[:cut], keep, s.text[:char_end], s.offsets[:cut], s.char_cats[:char_end], s.char_trained[:char_end], s.char_msgs[:char_end])
 
 
 def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig(), stats: MaskStats | None = None) -> list[Sample]:
@@ -450,7 +449,7 @@ def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()
         if stats is not None: stats.flagged_masked += len(trained & flagged)
         s = tokenize_spans(tmpl.tokenizer, cs, trained - flagged, cfg, record.get("id") or "", len(out))
         if cfg.max_length and len(s.input_ids) > cfg.max_length:
-            s = _fit(s, cfg.max_length, tmpl.tokenizer)
+            s = _fit(s, cfg.max_length)
             if stats is not None:
                 if s is None: stats.dropped += 1
                 else: stats.truncated += 1
@@ -476,7 +475,7 @@ def trained_text(s: Sample, tokenizer) -> str:
     if cur: runs.append(cur)
     return " | ".join(tokenizer.decode(r) for r in runs)
 
-# %% ../nbs/11_masks.ipynb #3d32a229
+# %% ../nbs/11_masks.ipynb #0d520fb4
 def mask_dataset(records: Iterable[dict], tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig(),
                  skip_invalid: bool = False,  # list unrepresentable records in `rejected` instead of raising
                  progress: bool = True) -> tuple[list[Sample], MaskStats, list[dict]]:
