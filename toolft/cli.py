@@ -11,7 +11,8 @@ from .validate import check_source, prepare
 
 # %% auto #0
 __all__ = ['RECORD_FORMATS', 'reader_for', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage',
-           'masks_export', 'masks_check', 'masks_show', 'model_tiny', 'demo', 'parser', 'main']
+           'masks_export', 'masks_check', 'masks_show', 'model_tiny', 'demo', 'eval_score', 'eval_bfcl', 'eval_run',
+           'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #1202cbfb
 RECORD_FORMATS = ("auto", "nested", "flat", "openai")
@@ -175,7 +176,71 @@ def demo(args) -> int:
     run_demo(args.out, quick=args.quick, seed=args.seed)
     return 0
 
-# %% ../nbs/90_cli.ipynb #ad6ce6ae
+# %% ../nbs/90_cli.ipynb #ac174460
+def _read_preds(path) -> dict:
+    "id -> output from a JSON Lines file of {id, output}; errors name file:line:field"
+    preds, errors = {}, []
+    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip(): continue
+        try: row = json.loads(line)
+        except json.JSONDecodeError as e: errors.append(f"{path}:{i}: not JSON: {e.msg}"); continue
+        if not isinstance(row, dict): errors.append(f"{path}:{i}: expected an object with id and output"); continue
+        for k, t in (("id", str), ("output", str)):
+            if not isinstance(row.get(k), t): errors.append(f"{path}:{i}: {k}: expected a string, got {type(row.get(k)).__name__}")
+        if isinstance(row.get("id"), str) and row["id"] in preds: errors.append(f"{path}:{i}: id: duplicate id {row['id']!r}")
+        elif isinstance(row.get("id"), str) and isinstance(row.get("output"), str): preds[row["id"]] = row["output"]
+    if errors: raise ValueError("invalid predictions:\n" + "\n".join(errors[:20]) + (f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""))
+    return preds
+
+
+def _gold_records(path) -> list[dict]:
+    checked = list(check_source(path))
+    bad = [c for c in checked if not c.ok]
+    if bad: raise ValueError(f"{path}: {len(bad)} of {len(checked)} records are invalid (see `toolft data check {path}`), e.g. {bad[0].errors[0]}")
+    return [c.record for c in checked]
+
+
+def _write_metrics(m: dict, out) -> None:
+    out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(m, indent=1, default=str) + "\n")
+
+
+def eval_score(args) -> int:
+    from toolft.evaluate import score_outputs
+    res = score_outputs(_gold_records(args.gold), _read_preds(args.pred), args.format, require_end=args.require_end)
+    m = res.metrics()
+    _write_metrics(m, args.out)
+    print(f"scored {m['n']} turns: " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "decision", "tool_selection", "arguments", "no_tool", "clarification")) + f"; wrote {args.out}")
+    return 0
+
+
+def eval_bfcl(args) -> int:
+    from toolft.evaluate import score_bfcl
+    m = score_bfcl(args.data, _read_preds(args.pred), args.format, answers=args.answers)
+    _write_metrics(m, args.out)
+    print(f"{args.data}: accuracy {m['accuracy']} on {m['n']} rows; errors {m['errors']}; wrote {args.out}")
+    return 0
+
+
+def eval_run(args) -> int:
+    from transformers import AutoModelForCausalLM
+    from toolft.templates import ChatTemplate
+    from toolft.tools import load_tools
+    from toolft.world import world_tools
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    records = _gold_records(args.data)[:args.n] if args.n else _gold_records(args.data)
+    tmpl = ChatTemplate(args.template or args.model, tokenizer=args.model)
+    model = AutoModelForCausalLM.from_pretrained(args.model)
+    cfg = EvalConfig(max_steps=args.max_steps, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, system=args.system)
+    gen = HFGenerator(model, tmpl.tokenizer, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed)
+    res = run_eval(records, gen, tmpl, load_tools(args.tools) if args.tools else world_tools(), cfg, progress=sys.stderr.isatty())
+    res.save(args.out)
+    m = res.metrics()
+    print(f"evaluated {m['n']} turns: " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection_accuracy", "argument_exact_match", "no_tool_accuracy", "clarification_accuracy", "macro_f1"))
+          + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #46bf3a78
 def parser() -> argparse.ArgumentParser:
     "The `toolft` argument parser"
     p = argparse.ArgumentParser(prog="toolft", description="Fine-tune small LLMs on reasoning + tool-calling conversations.")
@@ -217,6 +282,25 @@ def parser() -> argparse.ArgumentParser:
     q = model.add_parser("tiny", help="build the embedded tokenizer + untrained model (cached, reproducible)")
     q.add_argument("-o", "--out", required=True); q.add_argument("--seed", type=int, default=0); q.add_argument("--overwrite", action="store_true")
     q.set_defaults(fn=model_tiny)
+    ev = sub.add_parser("eval", help="evaluate a model, or score existing outputs").add_subparsers(dest="sub", required=True)
+    from toolft.parse import FORMATS
+    q = ev.add_parser("run", help="roll a model out over conversations with tools executed; metrics.json, samples.jsonl, report.html")
+    q.add_argument("--model", required=True, help="model directory or hub id"); q.add_argument("--data", required=True, help="canonical records (.jsonl)")
+    q.add_argument("--template", help="a .jinja file (default: the model tokenizer's template)")
+    q.add_argument("--tools", help="implementations: module:attribute or a JSON file of schemas (default: the embedded world's tools)")
+    q.add_argument("--max-steps", type=int, default=4); q.add_argument("--max-new-tokens", type=int, default=160)
+    q.add_argument("--batch-size", type=int, default=32); q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--system", help="pin this system prompt"); q.add_argument("--n", type=int, help="only the first N records")
+    q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_run)
+    q = ev.add_parser("score", help="score existing outputs ({id, output} per line) against gold records")
+    q.add_argument("--gold", required=True); q.add_argument("--pred", required=True)
+    q.add_argument("--format", required=True, choices=sorted(FORMATS), help="how the outputs write calls")
+    q.add_argument("--require-end", action="store_true", help="outputs are raw generations: a missing end-of-turn is a format error")
+    q.add_argument("-o", "--out", required=True, help="metrics.json to write"); q.set_defaults(fn=eval_score)
+    q = ev.add_parser("bfcl", help="score outputs on a BFCL file with its possible answers (AST taxonomy)")
+    q.add_argument("--data", required=True); q.add_argument("--answers", help="possible-answer file (default: possible_answer/<same name>)")
+    q.add_argument("--pred", required=True); q.add_argument("--format", required=True, choices=sorted(FORMATS))
+    q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_bfcl)
     q = sub.add_parser("demo", help="the end-to-end demo on the embedded world")
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
     q.add_argument("--seed", type=int, default=0); q.set_defaults(fn=demo)
@@ -227,5 +311,5 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `toolft` command; returns the exit code"
     args = parser().parse_args(argv)
     try: return args.fn(args)
-    except (FileNotFoundError, ValueError) as e:  # bad paths and options: one clear line, exit 1
+    except (FileNotFoundError, ValueError, KeyError) as e:  # bad paths and options: one clear line, exit 1
         print(f"toolft: error: {e}", file=sys.stderr); return 1

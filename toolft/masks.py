@@ -237,7 +237,9 @@ def completion_spans(tmpl: ChatTemplate, messages: list[dict], k: int, tools=Non
         return lo, (F.rfind(g[len(g) - lo:], 0, p) + lo if lo else -1)
     P = _render_or_none(tmpl, messages[:k], tools) or ""
     header = G[_common_prefix(P, G):]  # what the generation prompt adds: it must open message k in F too
-    lo, x = anchor(G)
+    # the prompt is literally where F goes on (gpt-oss: F differs from V early, because it drops earlier analysis only when
+    # the last message is a final answer, so searching before `p` would find an earlier `<|start|>assistant`)
+    lo, x = (len(G), len(G)) if F.startswith(G) else anchor(G)
     if lo < max(len(header), 1) and G != G.rstrip():  # prompt ends `assistant\n\n`, history renders `assistant\n`: whitespace only
         lo, x = anchor(G.rstrip())
         header = header.rstrip()
@@ -247,7 +249,7 @@ def completion_spans(tmpl: ChatTemplate, messages: list[dict], k: int, tools=Non
                           f"which the rendered message does not start with (the generation prompt pre-fills text, e.g. an opened or empty "
                           f"think block, that this template's rendering of the message lacks; with reasoning, try think='drop')")
     prev = str(messages[k - 1].get("content") or "") if k else ""
-    if prev.strip() and (j := F.rfind(prev, 0, p)) >= 0 and x < j + len(prev):
+    if prev.strip() and any((j := F.rfind(v, 0, p)) >= 0 and x < j + len(v) for v in (prev, json.dumps(prev)[1:-1])):  # as is, or JSON-escaped
         raise RenderError(f"{tmpl.name}: message {k} cannot be isolated after its inference prompt: the template renders it together "
                           f"with the messages before it (the text of message {k - 1} would land in the trained completion)")
     ctx = char_spans(tmpl, messages[:k], tools, trained=set(), generation_prompt=True)

@@ -132,6 +132,8 @@ def read_template(spec, tokenizer=None) -> tuple[str, Any, str]:
         tok = spec
         if not getattr(tok, "chat_template", None): raise RenderError(f"{type(tok).__name__} has no chat_template; pass a .jinja file")
         return tok.chat_template, tok, getattr(tok, "name_or_path", "") or type(tok).__name__
+    if "{%" in str(spec) or "{{" in str(spec):  # template text (checked first: a long text is not a valid path to stat)
+        return str(spec), load_tokenizer(tokenizer) if tokenizer is not None else None, "template"
     p = Path(spec)
     if p.is_dir():
         tok = load_tokenizer(p)
