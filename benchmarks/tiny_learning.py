@@ -7,6 +7,11 @@ clip 1.0, fp32) for a fixed wall-clock budget, then greedy-generates the first a
 
     .venv/bin/python benchmarks/tiny_learning.py                          # the best recipe measured so far (330 s of training)
     .venv/bin/python benchmarks/tiny_learning.py --seconds 60 --records 2000 --eval 40   # a quick look
+    .venv/bin/python benchmarks/tiny_learning.py --steps 1600 --subwords none            # compare a lever at a fixed step count (CPU contention-proof)
+
+`--subwords none|lsyl|ov`, `--digit-pairs`, `--ops` rebuild the tokenizer with other entity pieces (prototypes measured in
+the tiny notebook); `--case-weights` oversamples case types; `--probe-every` scores held-out records during training
+(`time_to_quality.py` draws the curve); wrong calls are printed as expected vs generated.
 
 Prints progress and a JSON summary (also written to --out when given).
 """
@@ -17,9 +22,59 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def arg_failures(records, replies):
+    "The first turns whose calls differ from the expected ones: {case, want, got, keys (the argument names that differ)}"
+    from toolft.tiny import first_turn, parse_reply
+    out = []
+    for r, text in zip(records, replies):
+        want = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in first_turn(r)[1].get("tool_calls") or []]
+        if not want: continue
+        got = parse_reply(text)["calls"]
+        if sorted(map(json.dumps, want)) == sorted(map(json.dumps, got)): continue
+        keys = set()
+        for w in want:
+            g = next((c for c in got if c["name"] == w["name"]), None)
+            if g is None: keys.add("<tool>"); continue
+            keys |= {k for k in set(w["arguments"]) | set(g["arguments"]) if w["arguments"].get(k) != g["arguments"].get(k)}
+        out.append({"case": r["meta"]["case"], "want": want, "got": got, "keys": sorted(keys)})
+    return out
+
+
+def variant_tokenizer(a, tok0):
+    "Prototype: the tiny tokenizer plus sub-word pieces (matched anywhere, longest first) and a fresh model"
+    import re
+    import toolft.tiny as T
+    from toolft.world import _ONSETS, _VOWELS, _CODAS
+    words = [t for t in tok0.get_vocab() if len(t) > 1 and t not in T.SPECIAL_TOKENS]
+    sub = set()
+    if a.subwords == "syl": sub = {o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS}
+    if a.subwords == "ov": sub = {o + v for o in _ONSETS for v in _VOWELS} | {"th"}
+    if a.subwords == "lsyl": sub = {o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS}  # capitals stay characters
+    else: sub |= {w.capitalize() for w in sub}
+    if a.ops: sub |= {f" {o} " for o in "+-*/x"} | {f".{i}" for i in range(10)} | {f"-{i:02d}" for i in range(1, 32)}
+    if a.digit_pairs: sub |= {f"{i:02d}" for i in range(100)}
+    sub = {x for x in sub if len(x) > 1}
+    def pattern(pieces):
+        alts = []
+        for p in sorted(set(pieces), key=lambda p: (-len(p), p)):
+            e = T._esc(p)
+            if p not in sub:
+                if re.match(r"[A-Za-z_]", p[0]): e = "(?<![A-Za-z_])" + e
+                if re.match(r"[A-Za-z_]", p[-1]): e += "(?![A-Za-z_])"
+            alts.append(e)
+        return "|".join(alts + [r"[\s\S]"])
+    old = T.piece_pattern
+    T.piece_pattern = pattern
+    try: tok = T.make_tokenizer(sorted(set(words) | sub))
+    finally: T.piece_pattern = old
+    model = T.make_model(T.tiny_config(tok, a.arch, a.hidden, a.layers, a.heads, a.intermediate), seed=a.seed)
+    return tok, model
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=330, help="training wall-clock budget")
+    ap.add_argument("--steps", type=int, default=0, help="train this many steps instead of --seconds (compare levers independently of CPU contention)")
     ap.add_argument("--records", type=int, default=8000, help="training records (fresh entities in each; 6000 vs 16000 measured alike at 330 s)")
     ap.add_argument("--eval", type=int, default=100, help="held-out records to score")
     ap.add_argument("--seed", type=int, default=0)
@@ -27,6 +82,8 @@ def main(argv=None):
     ap.add_argument("--batch-size", type=int, default=8, help="copying emerges after a number of steps, not samples: small batches, many steps")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--decay", type=float, default=None, help="constant lr, then linear decay over this last fraction of the run (default: cosine over the whole run)")
+    ap.add_argument("--case-weights", default="", help="oversample case types, e.g. 'tool_required=2,parallel=2' (others 1)")
     ap.add_argument("--max-length", type=int, default=0, help="cut samples at a message boundary to this many tokens (0: no cut)")
     ap.add_argument("--turns", default="first", choices=["first", "all"],
                     help="first: each record cut after its first assistant message (~91 tokens/sample, what the eval scores); all: whole conversations (~166)")
@@ -36,6 +93,14 @@ def main(argv=None):
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--model-dir", default=None, help="where to build the tiny model (default: a temporary directory)")
+    ap.add_argument("--subwords", default="syl", choices=["none", "syl", "lsyl", "ov"],
+                    help="entity pieces. syl: build_tiny's default (name syllables, capitalized too, + digit pairs); none: letters and digits only; "
+                         "prototypes: lsyl (lowercase syllables only), ov (onset+vowel pieces)")
+    ap.add_argument("--digit-pairs", action="store_true", help="prototypes (and none): add 00..99 as pieces")
+    ap.add_argument("--ops", action="store_true", help="prototype: ' + ', ' - ', ..., '.0'..'.9', '-01'..'-31' as pieces (fewer repeated tokens in expressions and dates)")
+    ap.add_argument("--probe-every", type=float, default=0, help="every this many training seconds, score --probe-eval held-out records (time not counted as training)")
+    ap.add_argument("--probe-eval", type=int, default=50, help="held-out records scored by each probe (the first of --eval)")
+    ap.add_argument("--show-failures", type=int, default=20, help="print this many wrong calls (expected vs generated)")
     ap.add_argument("--out", default=None, help="write the JSON summary here")
     a = ap.parse_args(argv)
 
@@ -49,16 +114,24 @@ def main(argv=None):
     from toolft.tiny import build_tiny, tiny_manifest, train_plain, generate_replies, score_first_turns, METRICS
 
     t0 = time.time()
-    d = build_tiny(a.model_dir or Path(tempfile.mkdtemp()) / "tiny", seed=a.seed, arch=a.arch, hidden_size=a.hidden, num_layers=a.layers, num_heads=a.heads, intermediate_size=a.intermediate)
+    proto = a.subwords in ("lsyl", "ov") or a.ops or (a.subwords == "none" and a.digit_pairs)
+    d = build_tiny(a.model_dir or Path(tempfile.mkdtemp()) / "tiny", seed=a.seed, arch=a.arch, hidden_size=a.hidden, num_layers=a.layers,
+                   num_heads=a.heads, intermediate_size=a.intermediate, subwords=a.subwords == "syl" and not proto)
     man = tiny_manifest(d)
     tok, model = AutoTokenizer.from_pretrained(d), AutoModelForCausalLM.from_pretrained(d)
+    if proto:  # prototype: extra pieces without word-boundary lookarounds, on top of the letters-only tokenizer
+        tok, model = variant_tokenizer(a, tok)
+        man = {**man, "vocab_size": len(tok), "parameters": sum(p.numel() for p in model.parameters())}
     tmpl = ChatTemplate(tok)
     print(f"built {d}: vocab {man['vocab_size']}, {man['parameters']:,} parameters ({time.time() - t0:.1f} s)", flush=True)
 
     t1 = time.time()
     cfg, stats = MaskConfig(max_length=a.max_length or None), MaskStats()
     samples = []
-    for r in synthesize(a.records, seed=a.seed + 1, split="train"):
+    from toolft.world import CASES
+    w = {k: int(v) for k, v in (x.split("=") for x in a.case_weights.split(",") if x)}
+    cases = [c for c in CASES for _ in range(w.get(c, 1))]
+    for r in synthesize(a.records, seed=a.seed + 1, split="train", cases=cases):
         r = normalize(r).record
         if a.turns == "first":  # the prompt and the first assistant message: the decision and the call the eval scores
             k = next(i for i, m in enumerate(r["messages"]) if m["role"] == "assistant")
@@ -72,8 +145,13 @@ def main(argv=None):
     base = score_first_turns(ev, generate_replies(model, tok, ev, max_new_tokens=60))
     print("untrained:", {k: base.get(k) for k in METRICS}, flush=True)
 
-    tr = train_plain(model, samples, tok.pad_token_id, seconds=a.seconds, batch_size=a.batch_size, lr=a.lr, warmup=a.warmup,
-                     seed=a.seed, log_every=25, on_log=lambda row: print(row, flush=True))
+    def probe(m, row):  # a point of the time-to-quality curve
+        q = score_first_turns(ev[:a.probe_eval], generate_replies(m, tok, ev[:a.probe_eval], max_new_tokens=100))
+        row = row | {k: q.get(k) for k in METRICS}
+        print("probe", row, flush=True)
+        return row
+    tr = train_plain(model, samples, tok.pad_token_id, seconds=None if a.steps else a.seconds, steps=a.steps or None, batch_size=a.batch_size, lr=a.lr, warmup=a.warmup, decay=a.decay,
+                     seed=a.seed, log_every=25, on_log=lambda row: print(row, flush=True), probe_every=a.probe_every or None, on_probe=probe)
     print(f"trained {tr['steps']} steps in {tr['seconds']} s, {tr['tokens']:,} tokens, {tr['tokens_per_s']:,} tokens/s", flush=True)
 
     t2 = time.time()
@@ -82,11 +160,18 @@ def main(argv=None):
     print(f"generated {len(ev)} replies in {time.time() - t2:.0f} s", flush=True)
     for r, text in list(zip(ev, replies))[:6]: print("  ", repr(r["messages"][1]["content"]), "->", repr(text[:200]))
     summary = {"stages": {"base": base, "sft": sft}, "train": {k: tr[k] for k in ("seconds", "tokens", "steps", "tokens_per_s")},
-               "final_loss": tr["log"][-1]["loss"] if tr["log"] else None, "records": a.records, "samples": len(samples),
+               "final_loss": tr["log"][-1]["loss"] if tr["log"] else None, "curve": tr.get("probes", []), "records": a.records, "samples": len(samples),
                "model": {"vocab_size": man["vocab_size"], "parameters": man["parameters"], **man["args"]},
                "argv": sys.argv[1:], "threads": a.threads, "wall_s": round(time.time() - t0)}
     print(json.dumps({k: sft.get(k) for k in METRICS} | {"n": sft["n"]}, indent=1))
     print(json.dumps(sft["by_case"], indent=1))
+    fails = arg_failures(ev, replies)
+    summary["arg_failures"] = fails
+    by_key = {}
+    for f in fails:
+        for k in f["keys"]: by_key[k] = by_key.get(k, 0) + 1
+    print(f"argument failures: {len(fails)}, by argument: {by_key}")
+    for f in fails[:a.show_failures]: print("   want", f["want"], "\n    got ", f["got"])
     if a.out: Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 

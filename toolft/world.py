@@ -12,9 +12,10 @@ from .tools import ToolRegistry
 
 # %% auto #0
 __all__ = ['COMPANY_SUFFIXES', 'LENGTH', 'MASS', 'TEMPERATURE', 'UNITS', 'WEEKDAYS', 'JOBS', 'INDUSTRIES', 'PER_USD',
-           'WORLD_TOOLS', 'CASES', 'SYSTEM', 'stable_hash', 'is_eval_entity', 'make_name', 'city_name', 'person_name',
-           'company_name', 'random_date', 'random_decimal', 'get_weather', 'calculate', 'convert_units', 'add_days',
-           'search_kb', 'get_exchange_rate', 'world_tools', 'synthesize', 'case_of', 'coverage', 'coverage_figure']
+           'WORLD_TOOLS', 'CASES', 'SYSTEM', 'stable_hash', 'is_eval_entity', 'make_name', 'name_syllables',
+           'city_name', 'person_name', 'company_name', 'random_date', 'random_decimal', 'get_weather', 'calculate',
+           'convert_units', 'add_days', 'search_kb', 'get_exchange_rate', 'world_tools', 'synthesize', 'case_of',
+           'coverage', 'coverage_figure']
 
 # %% ../nbs/03_world.ipynb #0aa4eaa2
 def stable_hash(s) -> int:
@@ -26,7 +27,7 @@ def is_eval_entity(s) -> bool:
     "Is the entity string `s` reserved for evaluation? (`stable_hash(s) % 10 == 0`: about 1 in 10)"
     return stable_hash(s) % 10 == 0
 
-# %% ../nbs/03_world.ipynb #c752c94f
+# %% ../nbs/03_world.ipynb #b604a12a
 _ONSETS = "b d f g h k l m n p r s t v z br dr kr st tr sh gr pl".split()
 _VOWELS = "a e i o u a e o ai ea ou".split()
 _CODAS = ["", "", "", "n", "r", "l", "s", "m", "th", "x"]
@@ -37,6 +38,11 @@ def make_name(rng: random.Random, lo: int = 2, hi: int = 3) -> str:
     "A capitalized pronounceable word of `lo`..`hi` syllables"
     k = rng.randint(lo, hi)
     return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(k)).capitalize()
+
+
+def name_syllables() -> list[str]:
+    "Every syllable `make_name` can draw (lowercase): the embedded tokenizer makes them pieces, so a name is a few tokens"
+    return sorted({o + v + c for o in _ONSETS for v in _VOWELS for c in _CODAS})
 
 
 def city_name(rng: random.Random) -> str:
@@ -61,13 +67,13 @@ def random_decimal(rng: random.Random, lo: float, hi: float) -> float:
         x = round(rng.uniform(lo, hi), 1)
         if x != int(x): return x
 
-# %% ../nbs/03_world.ipynb #0a257b57
+# %% ../nbs/03_world.ipynb #de2d6b7e
 def _num(x, nd: int = 4):
     "`x` rounded to `nd` decimals; an integral value as an `int`"
     x = round(float(x), nd)
     return int(x) if x.is_integer() else x
 
-# %% ../nbs/03_world.ipynb #e62e6b48
+# %% ../nbs/03_world.ipynb #26dff7d1
 _WARM = ("sunny", "cloudy", "rainy", "windy", "foggy")
 _COLD = ("snowy", "cloudy", "foggy", "sunny")
 
@@ -88,7 +94,7 @@ def get_weather(city: str, unit: str = "celsius") -> dict:
     t = c if unit == "celsius" else _num(c * 9 / 5 + 32, 1)
     return {"city": name, "temperature": t, "unit": unit, "condition": cond}
 
-# %% ../nbs/03_world.ipynb #36a3cc9f
+# %% ../nbs/03_world.ipynb #04d3f142
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 
@@ -121,7 +127,7 @@ def calculate(expression: str) -> dict:
     try: return {"result": _num(_arith(tree.body), 6)}
     except OverflowError: raise ValueError("result too large") from None
 
-# %% ../nbs/03_world.ipynb #b363d016
+# %% ../nbs/03_world.ipynb #1f81034a
 LENGTH = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "in": 0.0254, "ft": 0.3048, "yd": 0.9144, "mi": 1609.344}
 MASS = {"mg": 1e-6, "g": 0.001, "kg": 1.0, "lb": 0.45359237, "oz": 0.028349523125}
 TEMPERATURE = ("celsius", "fahrenheit", "kelvin")
@@ -151,7 +157,7 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> dict:
         r = value * table[from_unit] / table[to_unit]
     return {"value": _num(r), "unit": to_unit}
 
-# %% ../nbs/03_world.ipynb #6babcd0a
+# %% ../nbs/03_world.ipynb #cb896a59
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -168,7 +174,7 @@ def add_days(date: str, days: int) -> dict:
     except OverflowError: raise ValueError("the resulting date is out of range") from None
     return {"date": d.isoformat(), "weekday": WEEKDAYS[d.weekday()]}  # not strftime: locale-independent
 
-# %% ../nbs/03_world.ipynb #af12bc55
+# %% ../nbs/03_world.ipynb #83bfab3a
 JOBS = ("engineer", "teacher", "painter", "chemist", "pilot", "farmer", "architect", "nurse", "writer", "chef")
 INDUSTRIES = ("software", "shipping", "textiles", "robotics", "food", "energy", "mining", "games")
 
@@ -187,7 +193,7 @@ def search_kb(query: str) -> dict:
         return {"name": name, "type": "company", "industry": rng.choice(INDUSTRIES), "founded": rng.randint(1950, 2020), "headquarters": city}
     return {"name": name, "type": "person", "occupation": rng.choice(JOBS), "born": rng.randint(1940, 2005), "home_city": city}
 
-# %% ../nbs/03_world.ipynb #eb051f88
+# %% ../nbs/03_world.ipynb #26b84a8a
 PER_USD = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 151.3, "CHF": 0.88, "CAD": 1.36, "AUD": 1.52, "INR": 83.2}
 
 
@@ -202,7 +208,7 @@ def get_exchange_rate(base: str, quote: str) -> dict:
         if c not in PER_USD: raise ValueError(f"unknown currency {c!r}; known: {', '.join(PER_USD)}")
     return {"base": base, "quote": quote, "rate": _num(PER_USD[quote] / PER_USD[base])}
 
-# %% ../nbs/03_world.ipynb #0cf19e14
+# %% ../nbs/03_world.ipynb #7b4f3416
 WORLD_TOOLS = (get_weather, calculate, convert_units, add_days, search_kb, get_exchange_rate)
 
 
@@ -211,7 +217,7 @@ def world_tools(timeout: float = 5.0,  # seconds per call
     "A fresh `ToolRegistry` of the six world tools"
     return ToolRegistry(WORLD_TOOLS, timeout=timeout)
 
-# %% ../nbs/03_world.ipynb #e48e9035
+# %% ../nbs/03_world.ipynb #cae1dd2b
 CASES = ("tool_required", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools",
          "failed_tool", "multi_turn", "parallel", "multi_step", "reasoning")
 SYSTEM = "You are a helpful assistant. Use a tool when you need one; otherwise answer directly."
@@ -259,7 +265,7 @@ class _Gen:
         self.rng.shuffle(names)
         return names
 
-# %% ../nbs/03_world.ipynb #524b6455
+# %% ../nbs/03_world.ipynb #f86f9fa4
 def _direct(user: str, think: str, answer: str, decision: str = "no_tool") -> dict:
     return {"user": user, "assistant_think": think, "assistant_answer": answer, "decision": decision}
 
@@ -276,7 +282,7 @@ def _called(user: str, steps: list[dict], answer_think: str, answer: str) -> dic
     if steps[1:]: turn["steps"] = steps[1:]
     return {**turn, "answer_think": answer_think, "assistant_answer": answer, "decision": "tool_call"}
 
-# %% ../nbs/03_world.ipynb #1bcba47f
+# %% ../nbs/03_world.ipynb #d50d2bee
 def _expression(g: _Gen) -> str:
     ops = [g.choice(["+", "-", "*", "/"]) for _ in range(g.choice([1, 1, 2]))]
     nums = [g.number() for _ in range(len(ops) + 1)]
@@ -366,7 +372,7 @@ def _single(g, a) -> tuple[dict, object]:
     if isinstance(run[1], dict) and "error" in run[1]: raise RuntimeError(f"world generator bug: {run}")
     return _called(a["user"], [_step(a["think"], [run])], *a["answer"](run[1])), run[1]
 
-# %% ../nbs/03_world.ipynb #3208fead
+# %% ../nbs/03_world.ipynb #0c950f62
 def _case_tool_required(g):
     a = _ASK[g.choice(list(_ASK))](g)
     turn, _ = _single(g, a)
@@ -652,7 +658,7 @@ def _case_reasoning(g):
 
 _CASE_FNS = {c: globals()[f"_case_{c}"] for c in CASES}
 
-# %% ../nbs/03_world.ipynb #e4da3f4d
+# %% ../nbs/03_world.ipynb #728c45f1
 def synthesize(n: int,  # how many records
                seed: int = 0,  # same (n, seed, split, cases) -> identical records
                split: str = "train",  # `train` never draws an eval-only entity; `eval` draws only eval-only ones
@@ -674,7 +680,7 @@ def synthesize(n: int,  # how many records
         out.append(json.loads(json.dumps(rec)))  # a plain JSON tree: no shared objects between records
     return out
 
-# %% ../nbs/03_world.ipynb #5babe9d9
+# %% ../nbs/03_world.ipynb #27be4f29
 _BY_DECISION = {"tool_call": "tool_required", "no_tool": "no_tool", "clarify": "clarify", "cannot_answer": "unavailable_tool"}
 
 
@@ -732,7 +738,7 @@ def coverage(records: Iterable[dict],  # nested, flat, OpenAI or canonical recor
                        "mean": round(sum(s) / len(s), 1) if s else 0, "p50": q(0.5), "p95": q(0.95), "max": s[-1] if s else 0},
             "token_hist": {f"{lo}-{hi}": v for (lo, hi), v in sorted(hist.items())}}
 
-# %% ../nbs/03_world.ipynb #9c2cf2fa
+# %% ../nbs/03_world.ipynb #34e4f269
 def coverage_figure(report: dict,  # what `coverage` returned
                     title: str = "Dataset coverage"):
     "A plotly Figure of a coverage report: bar charts by case, decision, tool, user turns, and record length"
