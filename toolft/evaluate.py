@@ -20,7 +20,7 @@ __all__ = ['ALIASES', 'BFCL_SINGLE_TURN', 'HEADLINE', 'Generator', 'HFGenerator'
            'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'bfcl_error', 'score_bfcl', 'perturb',
            'report_figures', 'write_report']
 
-# %% ../nbs/32_eval.ipynb #306b169a
+# %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
     def __call__(self, prompts: list[str]) -> list[str]: ...
 
@@ -38,8 +38,7 @@ class HFGenerator:
     def __call__(self, prompts: list[str]) -> list[str]:
         import torch
         tok, out = self.tokenizer, []
-        stops = {tok.eos_token_id} | {tok.convert_tokens_to_ids(s) for s in self.stop_tokens} - {None, tok.unk_token_id}
-        stops.discard(None)
+        stops = ({tok.eos_token_id} | {tok.convert_tokens_to_ids(s) for s in self.stop_tokens}) - {None, tok.unk_token_id}
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
         self.model.eval()  # generation in train mode (dropout, no cache) degenerates
         torch.manual_seed(self.seed)
@@ -228,7 +227,7 @@ class EvalResult:
         write_report({"model": self}, out / "report.html")
         return out
 
-# %% ../nbs/32_eval.ipynb #00e3cfa0
+# %% ../nbs/32_eval.ipynb #8ed88eef
 def score_outputs(records: list[dict],  # gold canonical records
                   preds: dict,  # id -> raw output text
                   fmt: OutputFormat | str,  # the format the outputs are written in
@@ -238,8 +237,9 @@ def score_outputs(records: list[dict],  # gold canonical records
     fmt = FORMATS[fmt] if isinstance(fmt, str) else fmt
     trajs, missing = [], []
     for r in records:
-        for g in gold_turns(r):
-            key = g.id if g.id in preds else (r.get("id") if r.get("id") in preds and g is gold_turns(r)[0] else None)
+        golds = gold_turns(r)
+        for g in golds:
+            key = g.id if g.id in preds else (r.get("id") if r.get("id") in preds and g is golds[0] else None)
             if key is None: continue
             p = parse_output(preds[key], fmt, g.tools, require_end=require_end)
             t = Trajectory(g.id, g.case, [g], [], g.tools, done=True)

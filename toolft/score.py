@@ -178,7 +178,7 @@ def check_calls(calls: list[dict],  # predicted calls
             return same[0] if same else errs[i][0]
     return "value_error: no one-to-one match of the calls"
 
-# %% ../nbs/31_score.ipynb #06c30533
+# %% ../nbs/31_score.ipynb #80380253
 from .records import _CANNOT, _ASKS
 
 
@@ -262,12 +262,13 @@ def grounding(gold: Gold, pred: Parsed) -> Score | None:
 
 def correctness(gold: Gold, pred: Parsed) -> Score | None:
     "Final answers: the verifiable result (numeric match) or, after tools, every result value the gold states"
-    if gold.decision != "answer" or pred.calls and gold.expected is None: return None if gold.decision != "answer" else Score(0.0, "no_answer: called a tool")
+    if gold.decision != "answer": return None
     if gold.expected is not None:
         if isinstance(gold.expected, (int, float)):
             return _ok(number_appears(float(gold.expected), pred.content), f"wrong_answer: expected {gold.expected}")
         return _ok(str(gold.expected).lower() in pred.content.lower(), f"wrong_answer: expected {gold.expected!r}")
     if not gold.observations: return None
+    if pred.calls: return Score(0.0, "no_answer: called a tool")
     g = grounding(gold, pred)
     return None if g is None else _ok(g.value == 1.0, g.reason or "")
 
