@@ -105,7 +105,7 @@ def format_coverage(rep: dict, name: str = "", rejected: int = 0) -> str:
         elif not isinstance(v, dict) and k != "n": lines.append(f"  {k}: {v}")
     return "\n".join(lines)
 
-# %% ../nbs/90_cli.ipynb #df9402e8
+# %% ../nbs/90_cli.ipynb #0e04bfa8
 def _mask_setup(args):
     from toolft.templates import ChatTemplate
     from toolft.masks import MaskConfig
@@ -126,7 +126,7 @@ def _mask_run(args, tmpl, cfg, records, skip_invalid):
 
 def _mask_report(args, stats, rejected) -> str:
     s = (f"{args.data}: {stats.records} records -> {stats.samples} samples, {stats.tokens} tokens, {stats.trained_tokens} trained "
-         f"({stats.trained_tokens / max(stats.tokens, 1):.1%}); truncated {stats.truncated}, dropped {stats.dropped}, flagged steps masked {stats.flagged_masked}")
+         f"({stats.trained_tokens / max(stats.tokens, 1):.1%}); truncated {stats.truncated}, dropped {stats.dropped}, flagged steps masked {stats.flagged_masked}, samples skipped (all flagged) {stats.flagged_skipped}")
     return s + (f"; {len(rejected)} records skipped (see rejected file)" if rejected else "")
 
 
@@ -240,7 +240,7 @@ def eval_run(args) -> int:
           + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
     return 0
 
-# %% ../nbs/90_cli.ipynb #46bf3a78
+# %% ../nbs/90_cli.ipynb #61c1105b
 def parser() -> argparse.ArgumentParser:
     "The `toolft` argument parser"
     p = argparse.ArgumentParser(prog="toolft", description="Fine-tune small LLMs on reasoning + tool-calling conversations.")
@@ -270,7 +270,7 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("--template", required=True, help="tokenizer directory, or a .jinja file (then --tokenizer)")
         q.add_argument("--tokenizer", help="tokenizer directory, when --template is a .jinja file")
         q.add_argument("--think", default="train", choices=["train", "mask", "drop"])
-        q.add_argument("--multiturn", default="auto", choices=["auto", "single", "per-turn", "native", "keep_all", "last"])
+        q.add_argument("--multiturn", default="auto", choices=["auto", "single", "per-turn", "native", "keep_all", "last", "first"])
         q.add_argument("--max-length", type=int, default=None)
     q = masks.add_parser("export", help="write input_ids/labels/spans per training sample"); mask_opts(q)
     q.add_argument("-o", "--out", required=True); q.add_argument("--skip-invalid", action="store_true"); q.set_defaults(fn=masks_export)

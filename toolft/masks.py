@@ -19,7 +19,7 @@ __all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MaskConfig', 'Not
            'completion_spans', 'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError', 'char_spans_cached',
            'plan_samples', 'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
 
-# %% ../nbs/11_masks.ipynb #9b66c10c
+# %% ../nbs/11_masks.ipynb #379f5b0d
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
 NEVER_TRAINED = {"system", "tool_schema", "user", "tool_result", "template", "header"}
 ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}  # what the model generates
@@ -29,14 +29,14 @@ ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}
 class MaskConfig:
     "How to turn a record into training samples"
     think: str = "train"  # `train` or `mask` the reasoning spans, or `drop` reasoning before rendering (for templates that cannot show it)
-    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last
+    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last | first
     max_length: int | None = None  # longest sample in tokens; longer ones are cut at a message boundary or dropped, never mid-span
     mask_flags: tuple = ("grounded", "repeated", "replay", "result_used", "tool_needed")  # validation checks whose flagged steps are not trained (`relevant` only suggests)
 
     def __post_init__(self):
         if self.think not in ("train", "mask", "drop"): raise ValueError(f"think must be train, mask or drop, got {self.think!r}")
-        if self.multiturn not in ("auto", "single", "per-turn", "native", "keep_all", "last"):
-            raise ValueError(f"multiturn must be one of auto, single, per-turn, native, keep_all, last; got {self.multiturn!r}")
+        if self.multiturn not in ("auto", "single", "per-turn", "native", "keep_all", "last", "first"):
+            raise ValueError(f"multiturn must be one of auto, single, per-turn, native, keep_all, last, first; got {self.multiturn!r}")
 
     def trains(self, category: str) -> bool:
         return category in ASSISTANT_OUTPUT and not (category == "reasoning" and self.think == "mask")
@@ -440,7 +440,7 @@ def check_sample(s: Sample) -> list[str]:
 class MaskContractError(ValueError):
     "Samples whose masks break the contract"
 
-# %% ../nbs/11_masks.ipynb #736bca61
+# %% ../nbs/11_masks.ipynb #c44720ff
 def _assistant_in(messages, a, b): return {k for k in range(a, b) if messages[k]["role"] == "assistant"}
 
 
@@ -483,6 +483,7 @@ def plan_samples(tmpl, record, mode: str) -> list[tuple]:
         if not _group_ok(tmpl, msgs, tools, every): raise NotPrefixStable(0)
         return [("seq", len(msgs), every)]
     if mode == "last": return seq_or_each(len(msgs), _assistant_in(msgs, turns[-1][0], len(msgs)))
+    if mode == "first": return seq_or_each(min(every) + 1, {min(every)})
     if mode == "per-turn": return [x for s, e in turns if _assistant_in(msgs, s, e) for x in seq_or_each(e, _assistant_in(msgs, s, e))]
     # native: grow a group of turns while every trained message keeps its inference-time context
     plan, t = [], 0
@@ -494,7 +495,7 @@ def plan_samples(tmpl, record, mode: str) -> list[tuple]:
         t = u + 1
     return plan
 
-# %% ../nbs/11_masks.ipynb #7969de05
+# %% ../nbs/11_masks.ipynb #b1311093
 @dataclass
 class MaskStats:
     "Counts over a masking run"
@@ -505,6 +506,7 @@ class MaskStats:
     truncated: int = 0
     dropped: int = 0
     flagged_masked: int = 0  # assistant messages not trained because validation flagged them
+    flagged_skipped: int = 0  # samples not written because every message they would train was flagged (nothing left to learn)
     by_category: Counter = field(default_factory=Counter)  # tokens per category
     trained_by_category: Counter = field(default_factory=Counter)
 
@@ -538,6 +540,9 @@ def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()
             if step[0] == "seq": trained = step[2]; cs = char_spans_cached(tmpl, msgs[:step[1]], tools, trained)
             else: trained = {step[1]}; cs = char_spans_cached(tmpl, msgs[:step[1] + 1], tools, completion=step[1])
             if stats is not None: stats.flagged_masked += len(trained & flagged)
+            if not trained - flagged:  # an all-context sample trains nothing (and would fail the contract): counted, not written
+                if stats is not None: stats.flagged_skipped += 1
+                continue
             s = tokenize_spans(tmpl.tokenizer, cs, trained - flagged, cfg, record.get("id") or "", len(out))
             if cfg.max_length and len(s.input_ids) > cfg.max_length:
                 s = _fit(s, cfg.max_length)
