@@ -3,7 +3,8 @@
 Both train the embedded tiny model (`build_tiny`) for `--steps` optimizer steps on the same `split="train"` world
 records, one after the other in this process, with the same torch thread count:
 
-- toolft: `train_sft(SFTRun(...))`: toolft's masks as `input_ids`/`labels`, fp32, group-by-length batches;
+- toolft: `train_sft(SFTRun(...))`: toolft's masks as `input_ids`/`labels`, fp32, length-grouped shuffled batches, no activation
+  checkpointing, transformers' own loss on a CPU (`ToolftSFTTrainer`);
 - `train_plain` (toolft's plain PyTorch loop, no Trainer) on the same masks, as a reference;
 - TRL defaults: `SFTTrainer(model=DIR, train_dataset=Dataset(messages, tools))` with `SFTConfig(output_dir, max_steps,
   report_to=[], use_cpu=True)` (TRL's default bf16 refuses to start on a CPU-only machine without it); everything else TRL's default (batch 8, its own chat-template tokenization, bf16/gradient-checkpointing

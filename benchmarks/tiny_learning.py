@@ -84,9 +84,11 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--decay", type=float, default=None, help="constant lr, then linear decay over this last fraction of the run (default: cosine over the whole run)")
     ap.add_argument("--case-weights", default="", help="oversample case types, e.g. 'tool_required=2,parallel=2' (others 1)")
+    ap.add_argument("--cases", default="", help="train only on these case types, e.g. 'tool_required,no_tool' (default: all)")
     ap.add_argument("--max-length", type=int, default=0, help="cut samples at a message boundary to this many tokens (0: no cut)")
     ap.add_argument("--turns", default="first", choices=["first", "all"],
                     help="first: each record cut after its first assistant message (~91 tokens/sample, what the eval scores); all: whole conversations (~166)")
+    ap.add_argument("--think", default="train", choices=["train", "mask", "drop"], help="reasoning spans: trained, masked, or dropped from the records")
     ap.add_argument("--arch", default="llama", choices=["llama", "qwen3"])
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--intermediate", type=int, default=384)
@@ -126,11 +128,12 @@ def main(argv=None):
     print(f"built {d}: vocab {man['vocab_size']}, {man['parameters']:,} parameters ({time.time() - t0:.1f} s)", flush=True)
 
     t1 = time.time()
-    cfg, stats = MaskConfig(max_length=a.max_length or None), MaskStats()
+    cfg, stats = MaskConfig(max_length=a.max_length or None, think=a.think), MaskStats()
     samples = []
     from toolft.world import CASES
     w = {k: int(v) for k, v in (x.split("=") for x in a.case_weights.split(",") if x)}
-    cases = [c for c in CASES for _ in range(w.get(c, 1))]
+    only = set(a.cases.split(",")) if a.cases else set(CASES)
+    cases = [c for c in CASES if c in only for _ in range(w.get(c, 1))]
     for r in synthesize(a.records, seed=a.seed + 1, split="train", cases=cases):
         r = normalize(r).record
         if a.turns == "first":  # the prompt and the first assistant message: the decision and the call the eval scores

@@ -18,20 +18,21 @@ from .masks import mask_record, MaskConfig
 from .maskview import MaskView
 
 # %% auto #0
-__all__ = ['RECIPE', 'QUICK', 'run_demo']
+__all__ = ['CALLS', 'RECIPE', 'QUICK', 'run_demo']
 
-# %% ../nbs/91_demo.ipynb #8b71e2ae
-# the best configuration measured so far (benchmarks/tiny_learning.py, 2-core CPU, first-turn samples): with letter tokens, right
-# tool 0.98, format/no-tool/clarify 1.0, exact arguments 0.24 at ~2600 steps (330 s); the syllable/digit-pair vocabulary (now
-# build_tiny's default) reached 0.32 at 2600 steps (lr 4e-3, noisier tool choice). Copying grows with optimizer steps, hence the
-# small model and batch. Not yet at the 0.80 (see "Can it learn?" in the tiny notebook).
-RECIPE = dict(n_train=6000, n_eval=200, tiny=dict(hidden_size=128, intermediate_size=384),
-              sft=dict(max_steps=1800, max_seconds=330, per_device_train_batch_size=8, learning_rate=2e-3,
-                       warmup_steps=50, torch_threads=1, multiturn="last", max_length=200, logging_steps=50))
-QUICK = dict(n_train=600, n_eval=40, sft=dict(max_steps=300, max_seconds=None, per_device_train_batch_size=16, learning_rate=3e-3,
-             warmup_steps=15, torch_threads=1, multiturn="last", max_length=200, logging_steps=10))
+# %% ../nbs/91_demo.ipynb #8908f324
+# Measured with benchmarks/tiny_learning.py on this 2-core CPU (see "Can it learn?" in the tiny notebook): what made copying
+# arguments learnable in minutes was training the decision alone (first assistant message, reasoning dropped: the call is the
+# whole target), letters for entity text, batches of 32 and twice as many conversations with calls as without.
+CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
+RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 2 for c in CALLS}, tiny=dict(subwords=False),
+              sft=dict(max_steps=1400, max_seconds=450, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
+                       torch_threads=2, multiturn="first", think="drop", logging_steps=50))
+QUICK = dict(n_train=1200, n_eval=40, case_weights={c: 2 for c in CALLS}, tiny=dict(subwords=False),
+             sft=dict(max_steps=150, max_seconds=None, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
+                      torch_threads=1, multiturn="first", think="drop", logging_steps=10))
 
-# %% ../nbs/91_demo.ipynb #a6f237f4
+# %% ../nbs/91_demo.ipynb #b0cb7ed7
 def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
              seed: int = 0, verbose: bool = True) -> dict:
@@ -41,7 +42,10 @@ def run_demo(out="runs/demo",  # output directory
     cfg = QUICK if quick else RECIPE
     t_start = time.time()
     say(f"1. synthesizing the world: {cfg['n_train']} train + {cfg['n_eval']} held-out eval conversations (seed {seed})")
-    raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train"), "eval": synthesize(cfg["n_eval"], seed=seed + 1, split="eval")}
+    from toolft.world import CASES
+    weighted = [c for c in CASES for _ in range(cfg.get("case_weights", {}).get(c, 1))]
+    raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train", cases=weighted),
+           "eval": synthesize(cfg["n_eval"], seed=seed + 1, split="eval")}  # held-out: every case type in equal shares
     data, reg = {}, world_tools()
     for split, recs in raw.items():
         say(f"2. preparing {split}: validating every step, replaying every tool call")
@@ -62,7 +66,7 @@ def run_demo(out="runs/demo",  # output directory
     base_res = run_eval(evals, HFGenerator(base_model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, first, progress=verbose)
     base = _headline(base_res)
     say("   " + ", ".join(f"{k}={base.get(k)}" for k in METRICS))
-    say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; budget {run.max_seconds} s)")
+    say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}, at most {run.max_seconds} s)")
     res = train_sft(run, data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s)")
     say("6. evaluating the fine-tuned model on the same held-out prompts")
@@ -72,21 +76,21 @@ def run_demo(out="runs/demo",  # output directory
     metrics = {"stages": {"base": base, "sft": sft},
                "train": {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)},
                "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
-               "mask": {"samples": res.mask_stats.samples, "tokens": res.mask_stats.tokens, "trained_tokens": res.mask_stats.trained_tokens},
+               "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
                "config": asdict(run), "seconds_total": round(time.time() - t_start, 1)}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     _report(out, metrics, data, tmpl, res, base_res, sft_res)
     say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all)")
     return metrics
 
-# %% ../nbs/91_demo.ipynb #5276ef19
+# %% ../nbs/91_demo.ipynb #fabd67c0
 def _headline(res) -> dict:
     "The metrics of an `EvalResult` worth keeping in metrics.json (per-sample lists stay in the result)"
     return {k: v for k, v in res.metrics().items() if k not in ("call_counts",)}
 
 
 def _report(out, metrics, data, tmpl, res, base_res, sft_res):
-    sample = next(s for r in data["train"]["records"] if r["meta"].get("case") == "tool_required" for s in mask_record(r, tmpl, MaskConfig(multiturn="last")))
+    sample = next(s for r in data["train"]["records"] if r["meta"].get("case") == "tool_required" for s in mask_record(r, tmpl, MaskConfig(think=metrics["config"]["think"], multiturn=metrics["config"]["multiturn"])))
     figs = [*report_figures({"base (untrained)": base_res, "after SFT": sft_res}), loss_figure(res.history, "SFT loss"),
             coverage_figure(coverage(data["train"]["records"]), title="coverage of the training set")]
     rows = []

@@ -13,9 +13,10 @@ from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig, mask_dataset
 
 # %% auto #0
-__all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'SFTResult', 'train_sft']
+__all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'LengthBatchSampler', 'ToolftSFTTrainer',
+           'SFTResult', 'train_sft']
 
-# %% ../nbs/21_sft.ipynb #ee0862ca
+# %% ../nbs/21_sft.ipynb #b43d1a88
 @dataclass
 class SFTRun:
     "Everything about one SFT run (YAML-loadable)"
@@ -23,7 +24,7 @@ class SFTRun:
     output_dir: str = "runs/sft"
     template: str | None = None  # a .jinja file; None = the model tokenizer's own chat template
     think: str = "train"  # reasoning spans: train | mask | drop
-    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last
+    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last | first
     max_length: int | None = None  # longest sample; longer ones are cut at a message boundary or dropped (counted)
     learning_rate: float = 2e-3
     lr_scheduler_type: str = "cosine"
@@ -34,6 +35,9 @@ class SFTRun:
     max_seconds: float | None = None  # stop after this much training wall time
     max_grad_norm: float = 1.0
     weight_decay: float = 0.0
+    adam_beta2: float = 0.999  # transformers' default; 0.95 for a from-scratch model at a high learning rate (the demo)
+    activation_checkpointing: bool = False  # TRL's `gradient_checkpointing`, True there: recompute activations in backward, memory for time (big models)
+    fused_lm_head: bool | None = None  # TRL's tiled LM head (log-probs + entropy + top-1 per token); None: on GPU only (see `ToolftSFTTrainer`)
     seed: int = 0
     torch_threads: int | None = None  # CPU threads for torch (None: torch's default)
     lora: bool = False  # train a PEFT LoRA adapter instead of all weights
@@ -69,13 +73,14 @@ class SFTRun:
         return SFTConfig(output_dir=self.output_dir, learning_rate=self.learning_rate, lr_scheduler_type=self.lr_scheduler_type,
                          warmup_steps=self.warmup_steps, per_device_train_batch_size=self.per_device_train_batch_size,
                          gradient_accumulation_steps=self.gradient_accumulation_steps, max_steps=self.max_steps,
-                         max_grad_norm=self.max_grad_norm, weight_decay=self.weight_decay, seed=self.seed, data_seed=self.seed,
+                         max_grad_norm=self.max_grad_norm, weight_decay=self.weight_decay, adam_beta2=self.adam_beta2, seed=self.seed, data_seed=self.seed,
                          logging_steps=self.logging_steps, save_strategy="steps" if self.save_steps else "no",
                          save_steps=self.save_steps or 500, save_total_limit=self.save_total_limit,
                          report_to=[] if self.report_to in ("none", None) else [self.report_to],
                          bf16=cuda and torch.cuda.is_bf16_supported(), fp16=False, use_cpu=not cuda,  # CPU: fp32 measured fastest
+                         activation_checkpointing=self.activation_checkpointing,  # transformers 5's name; sets gradient_checkpointing too
                          dataloader_num_workers=0, max_length=None, include_num_input_tokens_seen="all",
-                         train_sampling_strategy="group_by_length", disable_tqdm=False, **self.extra)
+                         disable_tqdm=False, **self.extra)  # batches: `LengthBatchSampler` (below), not `group_by_length`
 
 # %% ../nbs/21_sft.ipynb #22e9aced
 def sft_dataset(records: list[dict], tmpl: ChatTemplate, cfg: MaskConfig, progress: bool = True):
@@ -132,7 +137,58 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if time.time() - self.t0 > self.seconds: control.should_training_stop = True
 
-# %% ../nbs/21_sft.ipynb #0f02c266
+# %% ../nbs/21_sft.ipynb #ac2f3225
+import random
+import torch
+from trl import SFTTrainer
+from transformers import Trainer
+
+
+class LengthBatchSampler(torch.utils.data.Sampler):
+    "Sample indices in batches of similar length (little padding), the batches in shuffled order, reshuffled every epoch"
+    def __init__(self, lengths: list[int],  # sample lengths in tokens
+                 batch_size: int,  # the optimizer batch (per-device batch x gradient accumulation)
+                 seed: int = 0,
+                 chunk: int = 50):  # sort by length within groups of this many batches
+        self.lengths, self.batch_size, self.seed, self.chunk, self.epoch = list(lengths), batch_size, seed, chunk, 0
+
+    def set_epoch(self, epoch: int): self.epoch = epoch
+
+    def batches(self) -> list[list[int]]:
+        "This epoch's batches"
+        rng = random.Random(f"{self.seed}/{self.epoch}")
+        idx = list(range(len(self.lengths))); rng.shuffle(idx)
+        n = self.batch_size * self.chunk
+        out = []
+        for i in range(0, len(idx), n):
+            part = sorted(idx[i:i + n], key=self.lengths.__getitem__)
+            out += [part[k:k + self.batch_size] for k in range(0, len(part), self.batch_size)]
+        rng.shuffle(out)
+        return out
+
+    def __iter__(self):
+        b = self.batches()
+        self.epoch += 1  # without set_epoch calls, the next epoch still gets a new order
+        return (i for batch in b for i in batch)
+
+    def __len__(self): return len(self.lengths)
+
+
+class ToolftSFTTrainer(SFTTrainer):
+    "TRL's `SFTTrainer` with `LengthBatchSampler` batches and, with `plain_loss`, transformers' own causal-LM loss"
+    plain_loss: bool = False  # True: `Trainer.compute_loss` instead of TRL's fused LM head (no entropy/accuracy logs)
+
+    def _get_train_sampler(self, train_dataset=None):
+        ds = train_dataset if train_dataset is not None else self.train_dataset
+        return LengthBatchSampler([len(x) for x in ds["input_ids"]], self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                                  seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if not self.plain_loss: return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+        inputs["use_cache"] = False
+        return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
+
+# %% ../nbs/21_sft.ipynb #bfbaed03
 @dataclass
 class SFTResult:
     "What a run produced"
@@ -156,7 +212,6 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     "Fine-tune `run.model` on `records` with TRL's SFTTrainer and toolft's labels"
     import torch
     from transformers import AutoModelForCausalLM, set_seed
-    from trl import SFTTrainer
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
     set_seed(run.seed)
     tok = load_tokenizer(run.model)
@@ -173,7 +228,8 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     callbacks = [curve] + ([TimeBudget(run.max_seconds)] if run.max_seconds else [])
     args = run.sft_config()
     if not progress: args.disable_tqdm = True
-    trainer = SFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_config, callbacks=callbacks)
+    trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_config, callbacks=callbacks)
+    trainer.plain_loss = not (torch.cuda.is_available() if run.fused_lm_head is None else run.fused_lm_head)
     ckpt = resume and any(Path(run.output_dir).glob("checkpoint-*"))
     t0 = time.time()
     trainer.train(resume_from_checkpoint=True if ckpt else None)

@@ -329,7 +329,7 @@ def train_plain(model, samples: list,  # `Sample`s (input_ids + labels)
     dt_ = time.time() - t0
     return {"steps": step, "seconds": round(dt_, 1), "tokens": tokens, "tokens_per_s": round(tokens / dt_), "log": log, "probes": probes}
 
-# %% ../nbs/20_tiny.ipynb #823fdf52
+# %% ../nbs/20_tiny.ipynb #f0177f68
 _THINK = re.compile(r"\A<think>\n(.*?)\n</think>\n", re.S)
 _CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
 
@@ -341,7 +341,6 @@ def parse_reply(text: str,  # a generated assistant turn, up to and including `<
     t = text.removesuffix("<|im_end|>")
     m = _THINK.match(t)
     if m: out["think"], t = m.group(1), t[m.end():]
-    else: out["valid"] = False
     for c in _CALL.findall(t):
         try:
             j = json.loads(c)
