@@ -176,7 +176,7 @@ def check_record(norm: Normalized | dict,  # a `Normalized` (paths in source ter
                     flag(ci, norm.path("msg", j) or f"messages[{j}]", "replay", f"replaying {call['name']} gives {obs.content[:120]!r}, the record has {m['content'][:120]!r}")
     return errors, flags
 
-# %% ../nbs/02_validate.ipynb #ada425ec
+# %% ../nbs/02_validate.ipynb #b97bc050
 @dataclass
 class Checked:
     "The outcome for one record read"
@@ -209,8 +209,8 @@ def check_source(src,  # a .json/.jsonl path, a list of raw records, or a `datas
         errors, flags = check_record(norm, tools, replay)
         if strict: errors += [f.error for f in flags]
         rec = norm.record
-        explicit_none = isinstance(raw, dict) and isinstance(raw.get("tools"), list)  # `"tools": []` means "no tools offered": kept
-        if not rec["tools"] and tools is not None and not explicit_none: rec["tools"] = tools.schemas()
+        tools_given = isinstance(raw, dict) and isinstance(raw.get("tools"), list)  # `"tools": []` means "no tools offered": kept
+        if not rec["tools"] and tools is not None and not tools_given: rec["tools"] = tools.schemas()
         if flags: rec["meta"]["flags"] = [{"message": f.message, "check": f.error.check, "path": f.error.path, "detail": f.error.message} for f in flags]
         yield Checked(line, raw, None if errors else rec, errors, flags)
 
