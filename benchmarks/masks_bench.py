@@ -8,6 +8,8 @@
    record) against the tokenizer's plain encode of the same rendered text. Each record is masked and then
    encoded, one after the other, `--repeat` times, so both sides see the same machine load; the ratio is
    given in wall time (the throughput) and in this process's CPU time (steadier on a shared machine).
+   Two encodes: of the whole conversation's render (one text), and of the texts of the samples `auto`
+   produced (the same text the masks tokenized: one per turn where a template rewrites history).
 """
 import argparse, json, time, statistics, tempfile
 from pathlib import Path
@@ -53,7 +55,7 @@ def main():
              "Llama-3.2": ChatTemplate(F / "llama.cpp/meta-llama-Llama-3.2-3B-Instruct.jinja", tokenizer=llama),
              "Qwen3 (rewrites history)": ChatTemplate(F / "trl/qwen3.jinja", tokenizer=llama)}
     print(f"{len(convs)} conversations of {a.turns} turns, {statistics.mean(len(c['messages']) for c in convs):.1f} messages each\n")
-    print(f"{'template':28} {'think':5} {'auto tokens':>12} {'ideal':>9} {'auto/ideal':>10} {'naive/ideal':>11} {'mask rec/s':>10} {'encode rec/s':>12} {'ratio':>6} {'cpu ratio':>9}")
+    print(f"{'template':28} {'think':5} {'auto tokens':>12} {'ideal':>9} {'auto/ideal':>10} {'naive/ideal':>11} {'mask rec/s':>10} {'encode rec/s':>12} {'ratio':>6} {'cpu ratio':>9} {'samples enc/s':>14} {'samples ratio':>13} {'samples cpu':>13}")
     for name, t in cases.items():
         think = "drop" if name.startswith(("Qwen2.5", "Llama")) else "train"
         cfg = MaskConfig(think=think)
@@ -62,18 +64,21 @@ def main():
         ideal = sum(len(t.tokenizer(x, add_special_tokens=False)["input_ids"]) for x in texts)
         auto = sum(len(s.input_ids) for r in recs for s in mask_record(r, t, cfg))
         naive = sum(len(s.input_ids) for r in recs for s in mask_record(r, t, MaskConfig(think=think, multiturn="per-turn")))
-        wall, cpu = [0.0, 0.0], [0.0, 0.0]  # [mask, encode]
+        wall, cpu = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]  # [mask, encode the conversation, encode the samples' texts]
         for _ in range(a.repeat):
             for r, x in zip(recs, texts):
                 masks._CACHE.clear()  # no spans cached by earlier runs (mask_record itself only memoizes within a record)
                 w0, c0 = time.perf_counter(), time.process_time()
-                mask_record(r, t, cfg)
+                samples = mask_record(r, t, cfg)
                 w1, c1 = time.perf_counter(), time.process_time()
                 t.tokenizer(x, add_special_tokens=False)
                 w2, c2 = time.perf_counter(), time.process_time()
-                wall[0] += w1 - w0; wall[1] += w2 - w1; cpu[0] += c1 - c0; cpu[1] += c2 - c1
+                for s in samples: t.tokenizer(s.text, add_special_tokens=False)
+                w3, c3 = time.perf_counter(), time.process_time()
+                for i, (w, c) in enumerate([(w1 - w0, c1 - c0), (w2 - w1, c2 - c1), (w3 - w2, c3 - c2)]): wall[i] += w; cpu[i] += c
         k = len(recs) * a.repeat
-        print(f"{name:28} {think:5} {auto:12d} {ideal:9d} {auto / ideal:10.3f} {naive / ideal:11.2f} {k / wall[0]:10.1f} {k / wall[1]:12.1f} {wall[1] / wall[0]:6.3f} {cpu[1] / cpu[0]:9.3f}")
+        print(f"{name:28} {think:5} {auto:12d} {ideal:9d} {auto / ideal:10.3f} {naive / ideal:11.2f} {k / wall[0]:10.1f} {k / wall[1]:12.1f} {wall[1] / wall[0]:6.3f} {cpu[1] / cpu[0]:9.3f}"
+              f" {k / wall[2]:14.1f} {wall[2] / wall[0]:13.3f} {cpu[2] / cpu[0]:13.3f}")
 
 
 if __name__ == "__main__":
