@@ -5,12 +5,15 @@ records with toolft's masks, trains with a plain PyTorch loop (AdamW, warmup, co
 clip 1.0, fp32) for a fixed wall-clock budget, then greedy-generates the first assistant turn of held-out
 `split="eval"` records (entities never seen in training) and scores it.
 
-    .venv/bin/python benchmarks/tiny_learning.py                          # the best recipe measured so far (330 s of training)
-    .venv/bin/python benchmarks/tiny_learning.py --seconds 60 --records 2000 --eval 40   # a quick look
+    # the demo's recipe (toolft.demo.RECIPE) in this harness: letters, first reply, reasoning dropped, call cases x3, 1800 steps of 32
+    .venv/bin/python benchmarks/tiny_learning.py --threads 2 --batch-size 32 --steps 1800 --records 12000 --think drop --subwords none \
+        --case-weights tool_required=3,multi_step=3,multi_turn=3,parallel=3,failed_tool=3 --eval 200
+    .venv/bin/python benchmarks/tiny_learning.py --seconds 60 --records 2000 --eval 40   # a quick look (defaults: the first round's settings)
     .venv/bin/python benchmarks/tiny_learning.py --steps 1600 --subwords none            # compare a lever at a fixed step count (CPU contention-proof)
 
-`--subwords none|lsyl|ov`, `--digit-pairs`, `--ops` rebuild the tokenizer with other entity pieces (prototypes measured in
-the tiny notebook); `--case-weights` oversamples case types; `--probe-every` scores held-out records during training
+`--subwords none|lsyl|ov`, `--digit-pairs`, `--numbers`, `--ops` rebuild the tokenizer with other entity pieces, and
+`--copy N [--copy-codes]` adds copy-practice conversations (prototypes measured in the tiny notebook, first to third
+round); `--case-weights` oversamples case types; `--probe-every` scores held-out records during training
 (`time_to_quality.py` draws the curve); wrong calls are printed as expected vs generated.
 
 Prints progress and a JSON summary (also written to --out when given).
@@ -40,6 +43,29 @@ def arg_failures(records, replies):
     return out
 
 
+def copy_records(n, seed=0, codes=False):
+    "Prototype: 'Repeat exactly: X' -> 'X' conversations, X one to three world values (names, numbers, dates, expressions)"
+    import random, re
+    from toolft.world import PER_USD, UNITS, is_eval_entity, city_name, person_name, company_name, random_date, random_decimal
+    rng = random.Random(f"copy/{seed}")
+    num = lambda: str(rng.randint(0, 999) if rng.random() < 0.6 else random_decimal(rng, 0, 999))
+    def expr():
+        t = f"{num()} {rng.choice('+-*/x')} {num()}"
+        return t if rng.random() < 0.5 else f"({t}) {rng.choice('+-*/')} {num()}"
+    makers = [lambda: city_name(rng), lambda: person_name(rng), lambda: company_name(rng), lambda: str(random_date(rng)), num, expr]
+    if codes: makers += [lambda: f"{rng.choice(list(PER_USD))} {rng.choice(['to', 'and', 'in'])} {rng.choice(list(PER_USD))}",
+                         lambda: f"{num()} {rng.choice(UNITS)} {rng.choice(['to', 'in', 'and'])} {rng.choice(UNITS)}"]
+    def value():  # train-side values only: held-out entities stay unseen
+        while True:
+            v = rng.choice(makers)()
+            if not any(is_eval_entity(w) for w in [v, *re.findall(r"[\d.]+", v)]): return v
+    out = []
+    for i in range(n):
+        x = ", ".join(value() for _ in range(rng.randint(1, 3)))
+        out.append({"id": f"copy-{i}", "messages": [{"role": "user", "content": f"Repeat exactly: {x}"}, {"role": "assistant", "content": x}], "tools": []})
+    return out
+
+
 def variant_tokenizer(a, tok0):
     "Prototype: the tiny tokenizer plus sub-word pieces (matched anywhere, longest first) and a fresh model"
     import re
@@ -53,8 +79,9 @@ def variant_tokenizer(a, tok0):
     else: sub |= {w.capitalize() for w in sub}
     if a.ops: sub |= {f" {o} " for o in "+-*/x"} | {f".{i}" for i in range(10)} | {f"-{i:02d}" for i in range(1, 32)}
     if a.digit_pairs: sub |= {f"{i:02d}" for i in range(100)}
+    if a.numbers: sub |= {f"{i:0{n}d}" for n in (2, 3) for i in range(10 ** n)}  # Llama-3's split: runs of up to 3 digits, left to right
     sub = {x for x in sub if len(x) > 1}
-    def pattern(pieces):
+    def pattern(pieces, subwords=()):
         alts = []
         for p in sorted(set(pieces), key=lambda p: (-len(p), p)):
             e = T._esc(p)
@@ -84,6 +111,8 @@ def main(argv=None):
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--decay", type=float, default=None, help="constant lr, then linear decay over this last fraction of the run (default: cosine over the whole run)")
     ap.add_argument("--case-weights", default="", help="oversample case types, e.g. 'tool_required=2,parallel=2' (others 1)")
+    ap.add_argument("--copy", type=int, default=0, help="prototype: add this many 'Repeat exactly: X' conversations (copy practice)")
+    ap.add_argument("--copy-codes", action="store_true", help="prototype: copy practice also on currency pairs and units (closed sets that the tool schemas enumerate)")
     ap.add_argument("--cases", default="", help="train only on these case types, e.g. 'tool_required,no_tool' (default: all)")
     ap.add_argument("--max-length", type=int, default=0, help="cut samples at a message boundary to this many tokens (0: no cut)")
     ap.add_argument("--turns", default="first", choices=["first", "all"],
@@ -96,9 +125,10 @@ def main(argv=None):
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--model-dir", default=None, help="where to build the tiny model (default: a temporary directory)")
     ap.add_argument("--subwords", default="syl", choices=["none", "syl", "lsyl", "ov"],
-                    help="entity pieces. syl: build_tiny's default (name syllables, capitalized too, + digit pairs); none: letters and digits only; "
+                    help="entity pieces. syl: build_tiny(subwords=True) (name syllables, capitalized too, + digit pairs); none: letters and digits only (build_tiny's default); "
                          "prototypes: lsyl (lowercase syllables only), ov (onset+vowel pieces)")
     ap.add_argument("--digit-pairs", action="store_true", help="prototypes (and none): add 00..99 as pieces")
+    ap.add_argument("--numbers", action="store_true", help="prototype: every 2- and 3-digit string as a piece, so numbers split as Llama-3 splits them ('2032' -> '203|2')")
     ap.add_argument("--ops", action="store_true", help="prototype: ' + ', ' - ', ..., '.0'..'.9', '-01'..'-31' as pieces (fewer repeated tokens in expressions and dates)")
     ap.add_argument("--probe-every", type=float, default=0, help="every this many training seconds, score --probe-eval held-out records (time not counted as training)")
     ap.add_argument("--probe-eval", type=int, default=50, help="held-out records scored by each probe (the first of --eval)")
@@ -116,7 +146,7 @@ def main(argv=None):
     from toolft.tiny import build_tiny, tiny_manifest, train_plain, generate_replies, score_first_turns, METRICS
 
     t0 = time.time()
-    proto = a.subwords in ("lsyl", "ov") or a.ops or (a.subwords == "none" and a.digit_pairs)
+    proto = a.subwords in ("lsyl", "ov") or a.ops or (a.subwords == "none" and (a.digit_pairs or a.numbers))
     d = build_tiny(a.model_dir or Path(tempfile.mkdtemp()) / "tiny", seed=a.seed, arch=a.arch, hidden_size=a.hidden, num_layers=a.layers,
                    num_heads=a.heads, intermediate_size=a.intermediate, subwords=a.subwords == "syl" and not proto)
     man = tiny_manifest(d)
@@ -133,14 +163,15 @@ def main(argv=None):
     from toolft.world import CASES
     w = {k: int(v) for k, v in (x.split("=") for x in a.case_weights.split(",") if x)}
     only = set(a.cases.split(",")) if a.cases else set(CASES)
-    cases = [c for c in CASES if c in only for _ in range(w.get(c, 1))]
-    for r in synthesize(a.records, seed=a.seed + 1, split="train", cases=cases):
+    for r in synthesize(a.records, seed=a.seed + 1, split="train", cases=[c for c in CASES if c in only], weights=w):
         r = normalize(r).record
         if a.turns == "first":  # the prompt and the first assistant message: the decision and the call the eval scores
             k = next(i for i, m in enumerate(r["messages"]) if m["role"] == "assistant")
             r = {**r, "messages": r["messages"][:k + 1]}
         for s in mask_record(r, tmpl, cfg, stats):
             samples.append(s.__class__(s.id, s.sample, s.input_ids, s.labels, s.spans))  # drop per-character data: memory
+    if a.copy:
+        for r in copy_records(a.copy, a.seed, codes=a.copy_codes): samples += [x.__class__(x.id, x.sample, x.input_ids, x.labels, x.spans) for x in mask_record(r, tmpl, cfg, stats)]
     print(f"masked {stats.records} records -> {stats.samples} samples, {stats.tokens / stats.samples:.0f} tokens/sample, "
           f"{stats.trained_tokens / stats.tokens:.0%} trained ({time.time() - t1:.0f} s)", flush=True)
 

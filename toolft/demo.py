@@ -20,19 +20,20 @@ from .maskview import MaskView
 # %% auto #0
 __all__ = ['CALLS', 'RECIPE', 'QUICK', 'run_demo']
 
-# %% ../nbs/91_demo.ipynb #8908f324
+# %% ../nbs/91_demo.ipynb #c75cb010
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (see "Can it learn?" in the tiny notebook): what made copying
 # arguments learnable in minutes was training the decision alone (first assistant message, reasoning dropped: the call is the
-# whole target), letters for entity text, batches of 32 and twice as many conversations with calls as without.
+# whole target), letters for entity text (`build_tiny`'s default), batches of 32, and many call samples: each case type whose
+# first reply is a call gets three shares of the data (75% of it) and the run is 1800 steps (~7 min of training here).
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
-RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 2 for c in CALLS}, tiny=dict(subwords=False),
-              sft=dict(max_steps=1400, max_seconds=450, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
+RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
+              sft=dict(max_steps=1800, max_seconds=560, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
                        torch_threads=2, multiturn="first", think="drop", logging_steps=50))
-QUICK = dict(n_train=1200, n_eval=40, case_weights={c: 2 for c in CALLS}, tiny=dict(subwords=False),
+QUICK = dict(n_train=1200, n_eval=40, case_weights={c: 2 for c in CALLS},
              sft=dict(max_steps=150, max_seconds=None, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
                       torch_threads=1, multiturn="first", think="drop", logging_steps=10))
 
-# %% ../nbs/91_demo.ipynb #b0cb7ed7
+# %% ../nbs/91_demo.ipynb #9c378ca9
 def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
              seed: int = 0, verbose: bool = True) -> dict:
@@ -42,9 +43,7 @@ def run_demo(out="runs/demo",  # output directory
     cfg = QUICK if quick else RECIPE
     t_start = time.time()
     say(f"1. synthesizing the world: {cfg['n_train']} train + {cfg['n_eval']} held-out eval conversations (seed {seed})")
-    from toolft.world import CASES
-    weighted = [c for c in CASES for _ in range(cfg.get("case_weights", {}).get(c, 1))]
-    raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train", cases=weighted),
+    raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")),
            "eval": synthesize(cfg["n_eval"], seed=seed + 1, split="eval")}  # held-out: every case type in equal shares
     data, reg = {}, world_tools()
     for split, recs in raw.items():

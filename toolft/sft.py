@@ -13,8 +13,7 @@ from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig, mask_dataset
 
 # %% auto #0
-__all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'LengthBatchSampler', 'ToolftSFTTrainer',
-           'SFTResult', 'train_sft']
+__all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'ToolftSFTTrainer', 'SFTResult', 'train_sft']
 
 # %% ../nbs/21_sft.ipynb #b43d1a88
 @dataclass
@@ -137,46 +136,20 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if time.time() - self.t0 > self.seconds: control.should_training_stop = True
 
-# %% ../nbs/21_sft.ipynb #ac2f3225
-import random
+# %% ../nbs/21_sft.ipynb #c605c16c
 import torch
 from trl import SFTTrainer
 from transformers import Trainer
-
-
-class LengthBatchSampler(torch.utils.data.Sampler):
-    "Sample indices in batches of similar length (little padding), the batches in shuffled order, reshuffled every epoch"
-    def __init__(self, lengths: list[int],  # sample lengths in tokens
-                 batch_size: int,  # the optimizer batch (per-device batch x gradient accumulation)
-                 seed: int = 0,
-                 chunk: int = 50):  # sort by length within groups of this many batches
-        self.lengths, self.batch_size, self.seed, self.chunk, self.epoch = list(lengths), batch_size, seed, chunk, 0
-
-    def set_epoch(self, epoch: int): self.epoch = epoch
-
-    def batches(self) -> list[list[int]]:
-        "This epoch's batches"
-        rng = random.Random(f"{self.seed}/{self.epoch}")
-        idx = list(range(len(self.lengths))); rng.shuffle(idx)
-        n = self.batch_size * self.chunk
-        out = []
-        for i in range(0, len(idx), n):
-            part = sorted(idx[i:i + n], key=self.lengths.__getitem__)
-            out += [part[k:k + self.batch_size] for k in range(0, len(part), self.batch_size)]
-        rng.shuffle(out)
-        return out
-
-    def __iter__(self):
-        b = self.batches()
-        self.epoch += 1  # without set_epoch calls, the next epoch still gets a new order
-        return (i for batch in b for i in batch)
-
-    def __len__(self): return len(self.lengths)
+from .tiny import LengthBatchSampler  # the plain training loop's batches: one sampler for both
 
 
 class ToolftSFTTrainer(SFTTrainer):
     "TRL's `SFTTrainer` with `LengthBatchSampler` batches and, with `plain_loss`, transformers' own causal-LM loss"
-    plain_loss: bool = False  # True: `Trainer.compute_loss` instead of TRL's fused LM head (no entropy/accuracy logs)
+    def __init__(self, *args,
+                 plain_loss: bool = False,  # True: `Trainer.compute_loss` instead of TRL's fused LM head (no entropy/accuracy logs)
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plain_loss = plain_loss
 
     def _get_train_sampler(self, train_dataset=None):
         ds = train_dataset if train_dataset is not None else self.train_dataset
@@ -188,7 +161,7 @@ class ToolftSFTTrainer(SFTTrainer):
         inputs["use_cache"] = False
         return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
-# %% ../nbs/21_sft.ipynb #bfbaed03
+# %% ../nbs/21_sft.ipynb #0f9e2a0d
 @dataclass
 class SFTResult:
     "What a run produced"
@@ -228,8 +201,8 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     callbacks = [curve] + ([TimeBudget(run.max_seconds)] if run.max_seconds else [])
     args = run.sft_config()
     if not progress: args.disable_tqdm = True
-    trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_config, callbacks=callbacks)
-    trainer.plain_loss = not (torch.cuda.is_available() if run.fused_lm_head is None else run.fused_lm_head)
+    trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_config, callbacks=callbacks,
+                               plain_loss=not (torch.cuda.is_available() if run.fused_lm_head is None else run.fused_lm_head))
     ckpt = resume and any(Path(run.output_dir).glob("checkpoint-*"))
     t0 = time.time()
     trainer.train(resume_from_checkpoint=True if ckpt else None)

@@ -658,17 +658,22 @@ def _case_reasoning(g):
 
 _CASE_FNS = {c: globals()[f"_case_{c}"] for c in CASES}
 
-# %% ../nbs/03_world.ipynb #728c45f1
+# %% ../nbs/03_world.ipynb #f5280884
 def synthesize(n: int,  # how many records
                seed: int = 0,  # same (n, seed, split, cases) -> identical records
                split: str = "train",  # `train` never draws an eval-only entity; `eval` draws only eval-only ones
-               cases: Iterable[str] | None = None,  # case types to generate (default: all of `CASES`), in equal shares
+               cases: Iterable[str] | None = None,  # case types to generate (default: all of `CASES`), in equal shares...
+               weights: dict[str, int] | None = None,  # ... unless weighted: {case: share} (others 1), e.g. {"parallel": 2}
                ) -> list[dict]:
     "Nested-turns records of the embedded world, with reasoning, executed tool results and `meta.case`"
     if split not in ("train", "eval"): raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
     cases = list(CASES if cases is None else ([cases] if isinstance(cases, str) else cases))
-    bad = [c for c in cases if c not in _CASE_FNS]
+    weights = dict(weights or {})
+    bad = [c for c in [*cases, *weights] if c not in _CASE_FNS]
     if bad or not cases: raise ValueError(f"unknown case type(s) {bad}; expected some of {list(CASES)}")
+    if any(not isinstance(w, int) or w < 0 for w in weights.values()): raise ValueError(f"weights must be whole numbers >= 0, got {weights}")
+    cases = [c for c in cases for _ in range(weights.get(c, 1))]
+    if not cases: raise ValueError(f"weights {weights} leave no case type to generate")
     order = [cases[i % len(cases)] for i in range(n)]
     random.Random(f"toolft-world/{seed}/{split}").shuffle(order)
     reg, out = _registry(), []
@@ -680,7 +685,7 @@ def synthesize(n: int,  # how many records
         out.append(json.loads(json.dumps(rec)))  # a plain JSON tree: no shared objects between records
     return out
 
-# %% ../nbs/03_world.ipynb #27be4f29
+# %% ../nbs/03_world.ipynb #88646d4e
 _BY_DECISION = {"tool_call": "tool_required", "no_tool": "no_tool", "clarify": "clarify", "cannot_answer": "unavailable_tool"}
 
 
@@ -738,7 +743,7 @@ def coverage(records: Iterable[dict],  # nested, flat, OpenAI or canonical recor
                        "mean": round(sum(s) / len(s), 1) if s else 0, "p50": q(0.5), "p95": q(0.95), "max": s[-1] if s else 0},
             "token_hist": {f"{lo}-{hi}": v for (lo, hi), v in sorted(hist.items())}}
 
-# %% ../nbs/03_world.ipynb #34e4f269
+# %% ../nbs/03_world.ipynb #4cdd8dfb
 def coverage_figure(report: dict,  # what `coverage` returned
                     title: str = "Dataset coverage"):
     "A plotly Figure of a coverage report: bar charts by case, decision, tool, user turns, and record length"
