@@ -68,7 +68,6 @@ def copy_records(n, seed=0, codes=False):
 
 def variant_tokenizer(a, tok0):
     "Prototype: the tiny tokenizer plus sub-word pieces (matched anywhere, longest first) and a fresh model"
-    import re
     import toolft.tiny as T
     from toolft.world import _ONSETS, _VOWELS, _CODAS
     words = [t for t in tok0.get_vocab() if len(t) > 1 and t not in T.SPECIAL_TOKENS]
@@ -81,19 +80,7 @@ def variant_tokenizer(a, tok0):
     if a.digit_pairs: sub |= {f"{i:02d}" for i in range(100)}
     if a.numbers: sub |= {f"{i:0{n}d}" for n in (2, 3) for i in range(10 ** n)}  # Llama-3's split: runs of up to 3 digits, left to right
     sub = {x for x in sub if len(x) > 1}
-    def pattern(pieces, subwords=()):
-        alts = []
-        for p in sorted(set(pieces), key=lambda p: (-len(p), p)):
-            e = T._esc(p)
-            if p not in sub:
-                if re.match(r"[A-Za-z_]", p[0]): e = "(?<![A-Za-z_])" + e
-                if re.match(r"[A-Za-z_]", p[-1]): e += "(?![A-Za-z_])"
-            alts.append(e)
-        return "|".join(alts + [r"[\s\S]"])
-    old = T.piece_pattern
-    T.piece_pattern = pattern
-    try: tok = T.make_tokenizer(sorted(set(words) | sub))
-    finally: T.piece_pattern = old
+    tok = T.make_tokenizer(words, subwords=sub)  # sub-word pieces match anywhere, whole words only as words
     model = T.make_model(T.tiny_config(tok, a.arch, a.hidden, a.layers, a.heads, a.intermediate), seed=a.seed)
     return tok, model
 

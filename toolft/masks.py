@@ -15,28 +15,28 @@ from .templates import ChatTemplate, RenderError, probe, check_representable, re
 from .records import turns_of
 
 # %% auto #0
-__all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MaskConfig', 'NotPrefixStable', 'CharSpans', 'char_spans',
-           'completion_spans', 'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError', 'char_spans_cached',
-           'plan_samples', 'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
+__all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MULTITURN', 'MaskConfig', 'NotPrefixStable', 'CharSpans',
+           'char_spans', 'completion_spans', 'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError',
+           'char_spans_cached', 'plan_samples', 'MaskStats', 'mask_record', 'trained_text', 'mask_dataset']
 
-# %% ../nbs/11_masks.ipynb #379f5b0d
+# %% ../nbs/11_masks.ipynb #5837e35c
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
 NEVER_TRAINED = {"system", "tool_schema", "user", "tool_result", "template", "header"}
 ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}  # what the model generates
+MULTITURN = ("auto", "single", "per-turn", "native", "keep_all", "last", "first")  # the multi-turn strategies (`MaskConfig.multiturn`)
 
 
 @dataclass
 class MaskConfig:
     "How to turn a record into training samples"
     think: str = "train"  # `train` or `mask` the reasoning spans, or `drop` reasoning before rendering (for templates that cannot show it)
-    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last | first
+    multiturn: str = "auto"  # one of `MULTITURN`
     max_length: int | None = None  # longest sample in tokens; longer ones are cut at a message boundary or dropped, never mid-span
     mask_flags: tuple = ("grounded", "repeated", "replay", "result_used", "tool_needed")  # validation checks whose flagged steps are not trained (`relevant` only suggests)
 
     def __post_init__(self):
         if self.think not in ("train", "mask", "drop"): raise ValueError(f"think must be train, mask or drop, got {self.think!r}")
-        if self.multiturn not in ("auto", "single", "per-turn", "native", "keep_all", "last", "first"):
-            raise ValueError(f"multiturn must be one of auto, single, per-turn, native, keep_all, last, first; got {self.multiturn!r}")
+        if self.multiturn not in MULTITURN: raise ValueError(f"multiturn must be one of {', '.join(MULTITURN)}; got {self.multiturn!r}")
 
     def trains(self, category: str) -> bool:
         return category in ASSISTANT_OUTPUT and not (category == "reasoning" and self.think == "mask")

@@ -15,7 +15,7 @@ from .masks import MaskConfig, mask_dataset
 # %% auto #0
 __all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'ToolftSFTTrainer', 'SFTResult', 'train_sft']
 
-# %% ../nbs/21_sft.ipynb #b43d1a88
+# %% ../nbs/21_sft.ipynb #a67b5904
 @dataclass
 class SFTRun:
     "Everything about one SFT run (YAML-loadable)"
@@ -23,7 +23,7 @@ class SFTRun:
     output_dir: str = "runs/sft"
     template: str | None = None  # a .jinja file; None = the model tokenizer's own chat template
     think: str = "train"  # reasoning spans: train | mask | drop
-    multiturn: str = "auto"  # auto | single | per-turn | native | keep_all | last | first
+    multiturn: str = "auto"  # one of `toolft.masks.MULTITURN` (auto | single | per-turn | native | keep_all | last | first)
     max_length: int | None = None  # longest sample; longer ones are cut at a message boundary or dropped (counted)
     learning_rate: float = 2e-3
     lr_scheduler_type: str = "cosine"
