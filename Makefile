@@ -15,13 +15,21 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: install demo test lab export clean sync-check browser
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Two steps, so that `make demo` from a fresh clone installs only what the pipeline imports (torch and the
+# `train` extra); `make install`/`test`/`lab` add JupyterLab, the widgets and the dev tools on top.
+# --no-compile: Python byte-compiles the modules it imports on first use instead of pip compiling every
+# installed file up front (measured here, from pip's cache: torch 34 s -> 10 s, `.[train]` 66 s -> 40 s).
+$(VENV)/.installed-train: pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q $(TORCH_SPEC)
-	$(BIN)/pip install -q -e ".[train,lab,dev]"
+	$(BIN)/pip install -q --no-compile $(TORCH_SPEC)
+	$(BIN)/pip install -q --no-compile -e ".[train]"
 	touch $@
 
-demo: install
+$(VENV)/.installed: $(VENV)/.installed-train
+	$(BIN)/pip install -q --no-compile -e ".[train,lab,dev]"
+	touch $@
+
+demo: $(VENV)/.installed-train
 	$(BIN)/toolft demo -o runs/demo
 
 test: install browser

@@ -1,5 +1,5 @@
 """Real-browser test of the mask view notebook: JupyterLab + headless Chromium (Debian `chromium`, driven by
-the Python `playwright` package; `make browser` installs it). Runs `nbs/12_maskview.ipynb` top to bottom
+the Python `playwright` package; `make browser` installs it). Runs `nbs/14_maskwidget.ipynb` top to bottom
 in a live kernel, checks the plain-HTML view and the anywidget rendered, clicks a widget token and reads
 the selection back from the kernel, and screenshots both views into `runs/browser/` for a human to look at.
 Recipe: shared/docs/browser-testing.md."""
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-NB = REPO / "nbs" / "12_maskview.ipynb"
+NB = REPO / "nbs" / "14_maskwidget.ipynb"
 CHROMIUM = Path(os.environ.get("TOOLFT_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = REPO / "runs" / "browser"
 BUDGET = 120  # seconds for all waits together

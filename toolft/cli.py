@@ -106,7 +106,7 @@ def format_coverage(rep: dict, name: str = "", rejected: int = 0) -> str:
         elif not isinstance(v, dict) and k != "n": lines.append(f"  {k}: {v}")
     return "\n".join(lines)
 
-# %% ../nbs/90_cli.ipynb #0e04bfa8
+# %% ../nbs/90_cli.ipynb #46803a52
 def _mask_setup(args):
     from toolft.templates import ChatTemplate
     from toolft.masks import MaskConfig
@@ -120,7 +120,7 @@ def _mask_setup(args):
 def _mask_run(args, tmpl, cfg, records, skip_invalid):
     from toolft.masks import mask_dataset, MaskContractError
     from toolft.templates import RenderError
-    try: return mask_dataset(records, tmpl, cfg, skip_invalid=skip_invalid, progress=sys.stderr.isatty())
+    try: return mask_dataset(records, tmpl, cfg, skip_invalid=skip_invalid, progress=sys.stderr.isatty(), num_proc=args.num_proc)
     except (RenderError, MaskContractError) as e:
         print(f"{args.data}: {e}"); return None
 
@@ -241,7 +241,7 @@ def eval_run(args) -> int:
           + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
     return 0
 
-# %% ../nbs/90_cli.ipynb #2ae9945d
+# %% ../nbs/90_cli.ipynb #948c2c09
 def parser() -> argparse.ArgumentParser:
     "The `toolft` argument parser"
     p = argparse.ArgumentParser(prog="toolft", description="Fine-tune small LLMs on reasoning + tool-calling conversations.")
@@ -273,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("--think", default="train", choices=["train", "mask", "drop"])
         q.add_argument("--multiturn", default="auto", choices=MULTITURN)
         q.add_argument("--max-length", type=int, default=None)
+        q.add_argument("--num-proc", type=int, default=None, help="worker processes for masking (default: one)")
     q = masks.add_parser("export", help="write input_ids/labels/spans per training sample"); mask_opts(q)
     q.add_argument("-o", "--out", required=True); q.add_argument("--skip-invalid", action="store_true"); q.set_defaults(fn=masks_export)
     q = masks.add_parser("check", help="run the mask contract; exit 1 naming each violation"); mask_opts(q); q.set_defaults(fn=masks_check)

@@ -20,7 +20,7 @@ from .maskview import MaskView
 # %% auto #0
 __all__ = ['CALLS', 'RECIPE', 'QUICK', 'run_demo']
 
-# %% ../nbs/91_demo.ipynb #c75cb010
+# %% ../nbs/91_demo.ipynb #fcb2316a
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (see "Can it learn?" in the tiny notebook): what made copying
 # arguments learnable in minutes was training the decision alone (first assistant message, reasoning dropped: the call is the
 # whole target), letters for entity text (`build_tiny`'s default), batches of 32, and many call samples: each case type whose
@@ -28,12 +28,12 @@ __all__ = ['CALLS', 'RECIPE', 'QUICK', 'run_demo']
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
               sft=dict(max_steps=1800, max_seconds=560, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
-                       torch_threads=2, multiturn="first", think="drop", logging_steps=50))
+                       torch_threads=2, num_proc=2, multiturn="first", think="drop", logging_steps=50))
 QUICK = dict(n_train=1200, n_eval=40, case_weights={c: 2 for c in CALLS},
              sft=dict(max_steps=150, max_seconds=None, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
                       torch_threads=1, multiturn="first", think="drop", logging_steps=10))
 
-# %% ../nbs/91_demo.ipynb #eecd9c3a
+# %% ../nbs/91_demo.ipynb #2b773815
 def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
              seed: int = 0, verbose: bool = True) -> dict:
@@ -65,7 +65,7 @@ def run_demo(out="runs/demo",  # output directory
     base_res = run_eval(evals, HFGenerator(base_model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, first, progress=verbose)
     base = _headline(base_res)
     say("   " + ", ".join(f"{k}={base.get(k)}" for k in METRICS))
-    say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}, at most {run.max_seconds} s)")
+    say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s)")
     say("6. evaluating the fine-tuned model on the same held-out prompts")

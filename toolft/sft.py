@@ -15,7 +15,7 @@ from .masks import MaskConfig, mask_dataset
 # %% auto #0
 __all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'ToolftSFTTrainer', 'SFTResult', 'train_sft']
 
-# %% ../nbs/21_sft.ipynb #a67b5904
+# %% ../nbs/21_sft.ipynb #96727b7e
 @dataclass
 class SFTRun:
     "Everything about one SFT run (YAML-loadable)"
@@ -39,6 +39,7 @@ class SFTRun:
     fused_lm_head: bool | None = None  # TRL's tiled LM head (log-probs + entropy + top-1 per token); None: on GPU only (see `ToolftSFTTrainer`)
     seed: int = 0
     torch_threads: int | None = None  # CPU threads for torch (None: torch's default)
+    num_proc: int | None = None  # worker processes for masking the records (`mask_dataset`); None: one
     lora: bool = False  # train a PEFT LoRA adapter instead of all weights
     lora_r: int = 16
     lora_alpha: int = 32
@@ -81,11 +82,11 @@ class SFTRun:
                          dataloader_num_workers=0, max_length=None, include_num_input_tokens_seen="all",
                          disable_tqdm=False, **self.extra)  # batches: `LengthBatchSampler` (below), not `group_by_length`
 
-# %% ../nbs/21_sft.ipynb #22e9aced
-def sft_dataset(records: list[dict], tmpl: ChatTemplate, cfg: MaskConfig, progress: bool = True):
+# %% ../nbs/21_sft.ipynb #9835da6b
+def sft_dataset(records: list[dict], tmpl: ChatTemplate, cfg: MaskConfig, progress: bool = True, num_proc: int | None = None):
     "(datasets.Dataset of input_ids/labels, MaskStats) for canonical `records`"
     from datasets import Dataset
-    samples, stats, _ = mask_dataset(records, tmpl, cfg, progress=progress)
+    samples, stats, _ = mask_dataset(records, tmpl, cfg, progress=progress, num_proc=num_proc)
     return Dataset.from_dict({"input_ids": [s.input_ids for s in samples], "labels": [s.labels for s in samples]}), stats
 
 # %% ../nbs/21_sft.ipynb #32f4325e
@@ -161,7 +162,7 @@ class ToolftSFTTrainer(SFTTrainer):
         inputs["use_cache"] = False
         return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
-# %% ../nbs/21_sft.ipynb #0f9e2a0d
+# %% ../nbs/21_sft.ipynb #3dc8bcb0
 @dataclass
 class SFTResult:
     "What a run produced"
@@ -190,7 +191,7 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     tok = load_tokenizer(run.model)
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     tmpl = ChatTemplate(run.template or tok, tokenizer=tok)
-    ds, stats = sft_dataset(records, tmpl, run.mask_config(), progress)
+    ds, stats = sft_dataset(records, tmpl, run.mask_config(), progress, run.num_proc)
     model = AutoModelForCausalLM.from_pretrained(run.model, dtype=torch.float32)
     peft_config = None
     if run.lora:
