@@ -124,6 +124,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.masks._fit': ('masks.html#_fit', 'toolft/masks.py'),
                               'toolft.masks._group_ok': ('masks.html#_group_ok', 'toolft/masks.py'),
                               'toolft.masks._header': ('masks.html#_header', 'toolft/masks.py'),
+                              'toolft.masks._init_worker': ('masks.html#_init_worker', 'toolft/masks.py'),
                               'toolft.masks._is_space': ('masks.html#_is_space', 'toolft/masks.py'),
                               'toolft.masks._mask_chunk': ('masks.html#_mask_chunk', 'toolft/masks.py'),
                               'toolft.masks._mask_span': ('masks.html#_mask_span', 'toolft/masks.py'),

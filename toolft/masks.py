@@ -572,7 +572,7 @@ def trained_text(s: Sample, tokenizer) -> str:
     if cur: runs.append(cur)
     return " | ".join(tokenizer.decode(r) for r in runs)
 
-# %% ../nbs/11_masks.ipynb #41630e60
+# %% ../nbs/11_masks.ipynb #cfa08c36
 def _mask_span(records, tmpl, cfg, skip_invalid) -> tuple[list[Sample], MaskStats, list[dict], list[str]]:
     "(samples, stats, rejected, violations) of `records`, masked in this process"
     samples, stats, rejected, violations = [], MaskStats(), [], []
@@ -586,7 +586,12 @@ def _mask_span(records, tmpl, cfg, skip_invalid) -> tuple[list[Sample], MaskStat
     return samples, stats, rejected, violations
 
 
-_JOB = None  # (records, tmpl, cfg, skip_invalid) for forked workers: inherited, never pickled (a template holds a tokenizer and a jinja sandbox)
+_JOB = None  # a forked worker's (records, tmpl, cfg, skip_invalid): inherited through fork, never pickled (a template holds a tokenizer and a jinja sandbox)
+
+
+def _init_worker(*job):
+    global _JOB
+    _JOB = job
 
 
 def _mask_chunk(bounds: tuple[int, int]):
@@ -609,18 +614,15 @@ def mask_dataset(records: Iterable[dict], tmpl: ChatTemplate, cfg: MaskConfig = 
     "(samples, stats, rejected) for `records`, in their order; raises on unrepresentable records (unless `skip_invalid`) and on contract violations"
     import multiprocessing as mp
     from tqdm.auto import tqdm
-    global _JOB
     records = list(records)
-    bounds = [(i, min(i + chunk, len(records))) for i in range(0, len(records), chunk)]
+    bounds = [(a, min(a + chunk, len(records))) for a in range(0, len(records), chunk)]
     workers = min(num_proc or 1, len(bounds)) if "fork" in mp.get_all_start_methods() else 1
     samples, stats, rejected, violations = [], MaskStats(), [], []
-    _JOB = (records, tmpl, cfg, skip_invalid)
-    try:
-        with tqdm(total=len(records), desc=f"masking ({tmpl.name})", disable=not progress, leave=False) as bar, \
-             (mp.get_context("fork").Pool(workers) if workers > 1 else nullcontext()) as pool:
-            for n, (ss, st, rej, vio) in (pool.imap(_mask_chunk, bounds) if pool else map(_mask_chunk, bounds)):  # imap keeps the order
-                samples += ss; add_stats(stats, st); rejected += rej; violations += vio
-                bar.update(n)
-    finally: _JOB = None
+    with tqdm(total=len(records), desc=f"masking ({tmpl.name})", disable=not progress, leave=False) as bar, \
+         (mp.get_context("fork").Pool(workers, _init_worker, (records, tmpl, cfg, skip_invalid)) if workers > 1 else nullcontext()) as pool:
+        parts = pool.imap(_mask_chunk, bounds) if pool else ((b - a, _mask_span(records[a:b], tmpl, cfg, skip_invalid)) for a, b in bounds)
+        for n, (ss, st, rej, vio) in parts:  # in the records' order (imap keeps it)
+            samples += ss; add_stats(stats, st); rejected += rej; violations += vio
+            bar.update(n)
     if violations: raise MaskContractError(f"{len(violations)} mask contract violation(s):\n" + "\n".join(violations[:50]))
     return samples, stats, rejected

@@ -15,7 +15,7 @@ from .masks import MaskConfig, mask_dataset
 # %% auto #0
 __all__ = ['SFTRun', 'sft_dataset', 'loss_figure', 'LiveCurve', 'TimeBudget', 'ToolftSFTTrainer', 'SFTResult', 'train_sft']
 
-# %% ../nbs/21_sft.ipynb #96727b7e
+# %% ../nbs/21_sft.ipynb #3b9c4f2a
 @dataclass
 class SFTRun:
     "Everything about one SFT run (YAML-loadable)"
@@ -40,6 +40,7 @@ class SFTRun:
     seed: int = 0
     torch_threads: int | None = None  # CPU threads for torch (None: torch's default)
     num_proc: int | None = None  # worker processes for masking the records (`mask_dataset`); None: one
+    length_grouping: int = 1  # batches sorted by length together: 1 = random batches (mixed case types), 50 = little padding (see *Batch composition*)
     lora: bool = False  # train a PEFT LoRA adapter instead of all weights
     lora_r: int = 16
     lora_alpha: int = 32
@@ -137,7 +138,7 @@ class TimeBudget(TrainerCallback):
     def on_step_end(self, args, state, control, **kw):
         if time.time() - self.t0 > self.seconds: control.should_training_stop = True
 
-# %% ../nbs/21_sft.ipynb #c605c16c
+# %% ../nbs/21_sft.ipynb #3c9cba0d
 import torch
 from trl import SFTTrainer
 from transformers import Trainer
@@ -148,21 +149,22 @@ class ToolftSFTTrainer(SFTTrainer):
     "TRL's `SFTTrainer` with `LengthBatchSampler` batches and, with `plain_loss`, transformers' own causal-LM loss"
     def __init__(self, *args,
                  plain_loss: bool = False,  # True: `Trainer.compute_loss` instead of TRL's fused LM head (no entropy/accuracy logs)
+                 length_grouping: int = 1,  # batches sorted by length together (`LengthBatchSampler`'s chunk); 1: random batches
                  **kwargs):
         super().__init__(*args, **kwargs)
-        self.plain_loss = plain_loss
+        self.plain_loss, self.length_grouping = plain_loss, length_grouping
 
     def _get_train_sampler(self, train_dataset=None):
         ds = train_dataset if train_dataset is not None else self.train_dataset
         return LengthBatchSampler([len(x) for x in ds["input_ids"]], self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                                  seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed)
+                                  seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed, chunk=self.length_grouping)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if not self.plain_loss: return super().compute_loss(model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
         inputs["use_cache"] = False
         return Trainer.compute_loss(self, model, inputs, return_outputs=return_outputs, num_items_in_batch=num_items_in_batch)
 
-# %% ../nbs/21_sft.ipynb #3dc8bcb0
+# %% ../nbs/21_sft.ipynb #33e36bd5
 @dataclass
 class SFTResult:
     "What a run produced"
@@ -203,7 +205,8 @@ def train_sft(run: SFTRun, records: list[dict],  # canonical training records
     args = run.sft_config()
     if not progress: args.disable_tqdm = True
     trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_config, callbacks=callbacks,
-                               plain_loss=not (torch.cuda.is_available() if run.fused_lm_head is None else run.fused_lm_head))
+                               plain_loss=not (torch.cuda.is_available() if run.fused_lm_head is None else run.fused_lm_head),
+                               length_grouping=run.length_grouping)
     ckpt = resume and any(Path(run.output_dir).glob("checkpoint-*"))
     t0 = time.time()
     trainer.train(resume_from_checkpoint=True if ckpt else None)
