@@ -25,8 +25,12 @@ $(VENV)/.installed-train: pyproject.toml
 	$(BIN)/pip install -q --no-compile -e ".[train]"
 	touch $@
 
+# bfcl-eval is BFCL's own checker, the oracle of tests/test_bfcl_oracle.py (and its wheel ships the BFCL v4 data). --no-deps:
+# its pins would downgrade numpy to 1.26.4 and pull every provider SDK, none of which its checking path runs (toolft.bfcl.load_oracle
+# stands in for them); `overrides` is the one import of that path that nothing else here installs for sure.
 $(VENV)/.installed: $(VENV)/.installed-train
 	$(BIN)/pip install -q --no-compile -e ".[train,lab,dev]"
+	$(BIN)/pip install -q --no-compile --no-deps bfcl-eval==2026.3.23 overrides
 	touch $@
 
 demo: $(VENV)/.installed-train

@@ -17,8 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import tiny_learning  # noqa: E402
 
-COLS = ("seconds", "step", "tokens", "tool_selection_accuracy", "argument_exact_match", "format_validity", "no_tool_accuracy",
-        "clarification_accuracy")
+COLS = ("seconds", "step", "tokens", "tool_selection", "arguments", "format_validity", "no_tool", "clarification")  # the suite's scorers
 
 
 def main(argv=None):
@@ -41,7 +40,7 @@ def main(argv=None):
         w = csv.DictWriter(f, fieldnames=COLS, extrasaction="ignore"); w.writeheader(); w.writerows(curve)
     import plotly.graph_objects as go
     fig = go.Figure([go.Scatter(x=[r["seconds"] for r in curve], y=[r.get(k) for r in curve], mode="lines+markers", name=k)
-                     for k in ("tool_selection_accuracy", "argument_exact_match", "format_validity")])
+                     for k in ("tool_selection", "arguments", "format_validity")])
     fig.update_layout(title=f"held-out quality vs training seconds ({summary['train']['tokens_per_s']} tokens/s, {summary['threads']} thread(s))",
                       xaxis_title="training seconds", yaxis_title="score", yaxis_range=[0, 1.05], height=420)
     fig.write_html(out / "curve.html", include_plotlyjs=True)

@@ -2,8 +2,9 @@
 
 Builds the tiny tokenizer + untrained model (`toolft.tiny.build_tiny`), masks fresh `split="train"` world
 records with toolft's masks, trains with a plain PyTorch loop (AdamW, warmup, cosine over wall time,
-clip 1.0, fp32) for a fixed wall-clock budget, then greedy-generates the first assistant turn of held-out
-`split="eval"` records (entities never seen in training) and scores it.
+clip 1.0, fp32; `plain_loop.py`) for a fixed wall-clock budget, then greedy-generates the first assistant turn of
+held-out `split="eval"` records (entities never seen in training) and scores it with the evaluation suite
+(`toolft.evaluate.run_eval`, the scorers of `toolft.score`).
 
     # the demo's recipe (toolft.demo.RECIPE) in this harness: letters, first reply, reasoning dropped, call cases x3, 1800 steps of 32
     .venv/bin/python benchmarks/tiny_learning.py --threads 2 --batch-size 32 --steps 1800 --records 12000 --think drop --subwords none \
@@ -21,25 +22,32 @@ Prints progress and a JSON summary (also written to --out when given).
 import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def arg_failures(records, replies):
-    "The first turns whose calls differ from the expected ones: {case, want, got, keys (the argument names that differ)}"
-    from toolft.tiny import first_turn, parse_reply
+METRICS = ("format_validity", "tool_selection", "arguments", "no_tool", "clarification")  # the suite's scorers, as `toolft.evaluate.HEADLINE`
+
+
+def score_first_turns(model, tok, records, max_new_tokens=160):
+    "(metrics, EvalResult) of greedy first replies to `records`, scored by the evaluation suite"
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    from toolft.templates import ChatTemplate
+    from toolft.world import world_tools
+    res = run_eval(records, HFGenerator(model, tok, max_new_tokens, 50), ChatTemplate(tok), world_tools(),
+                   EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=max_new_tokens), progress=False)
+    return res.metrics(), res
+
+
+def arg_failures(res):
+    "The first turns whose calls the `arguments` scorer rejects: {case, want, got, reason}"
     out = []
-    for r, text in zip(records, replies):
-        want = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in first_turn(r)[1].get("tool_calls") or []]
-        if not want: continue
-        got = parse_reply(text)["calls"]
-        if sorted(map(json.dumps, want)) == sorted(map(json.dumps, got)): continue
-        keys = set()
-        for w in want:
-            g = next((c for c in got if c["name"] == w["name"]), None)
-            if g is None: keys.add("<tool>"); continue
-            keys |= {k for k in set(w["arguments"]) | set(g["arguments"]) if w["arguments"].get(k) != g["arguments"].get(k)}
-        out.append({"case": r["meta"]["case"], "want": want, "got": got, "keys": sorted(keys)})
+    for t, s in res.firsts():
+        sc = s["scores"]["arguments"]
+        if sc is None or sc.value == 1.0: continue
+        out.append({"case": t.case, "want": t.golds[0].calls, "got": s["parsed"].calls, "reason": sc.reason})
     return out
 
 
@@ -130,7 +138,8 @@ def main(argv=None):
     from toolft.records import normalize
     from toolft.templates import ChatTemplate
     from toolft.masks import MaskConfig, mask_record, MaskStats
-    from toolft.tiny import build_tiny, tiny_manifest, train_plain, generate_replies, score_first_turns, METRICS
+    from toolft.tiny import build_tiny, tiny_manifest
+    from plain_loop import train_plain
 
     t0 = time.time()
     proto = a.subwords in ("lsyl", "ov") or a.ops or (a.subwords == "none" and (a.digit_pairs or a.numbers))
@@ -163,11 +172,11 @@ def main(argv=None):
           f"{stats.trained_tokens / stats.tokens:.0%} trained ({time.time() - t1:.0f} s)", flush=True)
 
     ev = [normalize(r).record for r in synthesize(a.eval, seed=a.seed, split="eval")]
-    base = score_first_turns(ev, generate_replies(model, tok, ev, max_new_tokens=60))
+    base, _ = score_first_turns(model, tok, ev, max_new_tokens=60)
     print("untrained:", {k: base.get(k) for k in METRICS}, flush=True)
 
     def probe(m, row):  # a point of the time-to-quality curve
-        q = score_first_turns(ev[:a.probe_eval], generate_replies(m, tok, ev[:a.probe_eval], max_new_tokens=100))
+        q, _ = score_first_turns(m, tok, ev[:a.probe_eval], max_new_tokens=100)
         row = row | {k: q.get(k) for k in METRICS}
         print("probe", row, flush=True)
         return row
@@ -176,23 +185,24 @@ def main(argv=None):
     print(f"trained {tr['steps']} steps in {tr['seconds']} s, {tr['tokens']:,} tokens, {tr['tokens_per_s']:,} tokens/s", flush=True)
 
     t2 = time.time()
-    replies = generate_replies(model, tok, ev)
-    sft = score_first_turns(ev, replies)
+    sft, res = score_first_turns(model, tok, ev)
+    replies = [s["output"] for _, s in res.firsts()]
     print(f"generated {len(ev)} replies in {time.time() - t2:.0f} s", flush=True)
     for r, text in list(zip(ev, replies))[:6]: print("  ", repr(r["messages"][1]["content"]), "->", repr(text[:200]))
+    drop = ("call_counts", "by_decision", "errors")  # per-sample lists and detail: in the result, not the summary
+    base, sft = ({k: v for k, v in m.items() if k not in drop} for m in (base, sft))
     summary = {"stages": {"base": base, "sft": sft}, "train": {k: tr[k] for k in ("seconds", "tokens", "steps", "tokens_per_s")},
                "final_loss": tr["log"][-1]["loss"] if tr["log"] else None, "curve": tr.get("probes", []), "records": a.records, "samples": len(samples),
                "model": {"vocab_size": man["vocab_size"], "parameters": man["parameters"], **man["args"]},
                "argv": sys.argv[1:], "threads": a.threads, "wall_s": round(time.time() - t0)}
     print(json.dumps({k: sft.get(k) for k in METRICS} | {"n": sft["n"]}, indent=1))
-    print(json.dumps(sft["by_case"], indent=1))
-    fails = arg_failures(ev, replies)
+    print(json.dumps({c: {k: v.get(k) for k in METRICS} for c, v in sft["by_case"].items()}, indent=1))
+    fails = arg_failures(res)
     summary["arg_failures"] = fails
-    by_key = {}
-    for f in fails:
-        for k in f["keys"]: by_key[k] = by_key.get(k, 0) + 1
-    print(f"argument failures: {len(fails)}, by argument: {by_key}")
-    for f in fails[:a.show_failures]: print("   want", f["want"], "\n    got ", f["got"])
+    by_kind = {}
+    for f in fails: by_kind[f["reason"].split(":")[0]] = by_kind.get(f["reason"].split(":")[0], 0) + 1
+    print(f"argument failures: {len(fails)}, by error type: {by_kind}")
+    for f in fails[:a.show_failures]: print("   want", f["want"], "\n    got ", f["got"], "\n    why ", f["reason"])
     if a.out: Path(a.out).write_text(json.dumps(summary, indent=1) + "\n")
     return summary
 

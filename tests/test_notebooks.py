@@ -2,19 +2,33 @@
 
 Each notebook runs in its own Python process, as in a fresh kernel: caches, torch thread settings and imported
 state of one notebook must not leak into the next (13_masks_all passed alone but failed after twelve others
-in one process)."""
-import subprocess, sys
+in one process).
+
+Cells marked `#| fixtures` need `../shared/fixtures` (or `TOOLFT_FIXTURES`): they are skipped when the fixtures are
+absent, and the number skipped per notebook is reported at the end of the run (tests/conftest.py)."""
+import json, re, subprocess, sys
 from pathlib import Path
 import pytest
 from nbdev.config import get_config
 
+from toolft.fixtures import have_fixtures
+
 NBS = Path(__file__).parent.parent / "nbs"
 NOTEBOOKS = sorted(p for p in NBS.glob("*.ipynb") if not p.name.startswith("_"))
+FIXTURE_CELL = re.compile(r"^#\|\s*fixtures\b", re.M)
+
+
+def fixture_cells(nb: Path) -> int:
+    cells = json.loads(nb.read_text())["cells"]
+    return sum(1 for c in cells if c["cell_type"] == "code" and FIXTURE_CELL.search("".join(c["source"])))
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook(nb):
-    skip = get_config(path=NBS).tst_flags.split()  # `#| slow` cells run only with `nbdev-test --flags slow`
+def test_notebook(nb, record_property):
+    skip = [f for f in get_config(path=NBS).tst_flags.split() if f != "fixtures"]  # `#| slow` cells run only with `nbdev-test --flags slow`
+    if not have_fixtures():
+        skip.append("fixtures")
+        record_property("fixture_cells_skipped", fixture_cells(nb))
     code = ("import sys, nbdev.test as t\n"
             f"ok, _ = t.test_nb({str(nb)!r}, skip_flags={skip!r}, basepath={str(NBS.parent)!r})\n"
             "sys.exit(0 if ok else 1)")

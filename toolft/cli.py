@@ -6,51 +6,28 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .records import RecordError, iter_raw
-from .validate import check_source, prepare
-from .masks import MULTITURN
+from .records import RecordError
+from .validate import check_source, prepare, CHECKS, MASKING_CHECKS
+from .importers import records_reader, RECORD_FORMATS, IMPORTERS
+from .masks import MULTITURN, THINK, THINK_FORMATS
 
 # %% auto #0
-__all__ = ['RECORD_FORMATS', 'reader_for', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage',
-           'masks_export', 'masks_check', 'masks_show', 'model_tiny', 'demo', 'eval_score', 'eval_bfcl', 'eval_run',
+__all__ = ['STAGES', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage', 'mask_flags', 'masks_export',
+           'masks_check', 'masks_show', 'model_tiny', 'demo', 'eval_score', 'eval_bfcl', 'eval_run', 'train_command',
            'parser', 'main']
-
-# %% ../nbs/90_cli.ipynb #1202cbfb
-RECORD_FORMATS = ("auto", "nested", "flat", "openai")
-
-
-def reader_for(fmt: str):
-    "A `reader` for `check_source`: plain records, or an importer's output"
-    if fmt in RECORD_FORMATS: return _auto_reader if fmt == "auto" else iter_raw
-    from toolft import importers
-    return lambda src: _from_importer(importers.import_file(src, fmt))
-
-
-def _from_importer(items):
-    for line, rec, err in items: yield line, rec if rec is not None else err
-
-
-def _auto_reader(src):
-    if isinstance(src, (str, Path)):
-        from toolft import importers
-        try: kind = importers.detect_kind(src)
-        except ValueError as e:
-            if "cannot tell" not in str(e): raise  # e.g. a BFCL answers file named instead of its questions
-            kind = None  # nested / flat records: read per record
-        if kind not in (None, *RECORD_FORMATS): yield from _from_importer(importers.import_file(src, kind)); return
-    yield from iter_raw(src)
 
 # %% ../nbs/90_cli.ipynb #00abfe49
 def _print_checked(c, fname, warnings=True):
     for e in c.errors: print(f"{fname}:{c.line}: {e}")
     if warnings:
+        for w in c.warnings: print(f"{fname}:{c.line}: warning [read] {w}")
         for f in c.flags: print(f"{fname}:{c.line}: warning [{f.error.check}] {f.error}")
 
 
 def data_check(args) -> int:
     from collections import Counter
     read = rejected = 0; flags = Counter()
-    for c in check_source(args.file, args.tools, args.replay, "auto" if args.format not in RECORD_FORMATS else args.format, args.strict, reader_for(args.format)):
+    for c in check_source(args.file, args.tools, args.replay, "auto" if args.format not in RECORD_FORMATS else args.format, args.strict, records_reader(args.format)):
         read += 1; rejected += not c.ok; flags.update(f.error.check for f in c.flags)
         _print_checked(c, args.file, not args.quiet)
     s = f"{args.file}: read {read}, accepted {read - rejected}, rejected {rejected}"
@@ -62,7 +39,7 @@ def data_check(args) -> int:
 def data_prepare(args) -> int:
     try:
         acc, rej, rep = prepare(args.file, args.out, args.tools, args.replay, args.skip_invalid,
-                                "auto" if args.format not in RECORD_FORMATS else args.format, args.strict, args.file, reader_for(args.format))
+                                "auto" if args.format not in RECORD_FORMATS else args.format, args.strict, args.file, records_reader(args.format))
     except RecordError as e:
         print(e); print(f"{args.file}: invalid input, nothing written (use --skip-invalid to write the valid records and list the rest in rejected.jsonl)")
         return 1
@@ -85,7 +62,7 @@ def data_synth(args) -> int:
 def data_stats(args) -> int:
     from toolft.world import coverage, coverage_figure
     recs, bad = [], 0
-    for c in check_source(args.file, reader=reader_for(args.format)):
+    for c in check_source(args.file, reader=records_reader(args.format)):
         if c.ok: recs.append(c.record)
         else: bad += 1
     rep = coverage(recs)
@@ -112,9 +89,17 @@ def _mask_setup(args):
     from toolft.masks import MaskConfig
     tmpl = ChatTemplate(args.template, tokenizer=args.tokenizer)
     if tmpl.tokenizer is None: raise ValueError(f"{args.template} is a template file: name the tokenizer with --tokenizer DIR")
-    cfg = MaskConfig(think=args.think, multiturn=args.multiturn, max_length=args.max_length)
-    records = [c.record for c in check_source(args.data) if c.ok]
-    return tmpl, cfg, records
+    cfg = MaskConfig(think=args.think, think_format=args.think_format, multiturn=args.multiturn, max_length=args.max_length,
+                     mask_flags=mask_flags(args.mask_flags))
+    from toolft.train import load_records
+    return tmpl, cfg, load_records(args.data)  # an invalid record stops here, naming file, line and field
+
+
+def mask_flags(spec: str | None) -> tuple:
+    "`--mask-flags`: comma-separated check names, `none`, or None for the default (the checks measured precise)"
+    if spec is None: return MASKING_CHECKS
+    names = tuple(x.strip() for x in spec.split(",") if x.strip())
+    return () if names == ("none",) else names
 
 
 def _mask_run(args, tmpl, cfg, records, skip_invalid):
@@ -217,9 +202,10 @@ def eval_score(args) -> int:
 
 def eval_bfcl(args) -> int:
     from toolft.evaluate import score_bfcl
-    m = score_bfcl(args.data, _read_preds(args.pred), args.format, answers=args.answers)
+    m = score_bfcl(args.data, _read_preds(args.pred), args.format, answers=args.answers, mode="lenient" if args.lenient else "bfcl",
+                   underscore_to_dot=args.underscore_to_dot)
     _write_metrics(m, args.out)
-    print(f"{args.data}: accuracy {m['accuracy']} on {m['n']} rows; errors {m['errors']}; wrote {args.out}")
+    print(f"{args.data}: accuracy {m['accuracy']} on {m['n']} rows ({m['mode']} mode, {m['bfcl_version']}, decoder {m['decoder']}); errors {m['errors']}; wrote {args.out}")
     return 0
 
 
@@ -237,8 +223,32 @@ def eval_run(args) -> int:
     res = run_eval(records, gen, tmpl, load_tools(args.tools) if args.tools else world_tools(), cfg, progress=sys.stderr.isatty())
     res.save(args.out)
     m = res.metrics()
-    print(f"evaluated {m['n']} turns: " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection_accuracy", "argument_exact_match", "no_tool_accuracy", "clarification_accuracy", "macro_f1"))
+    print(f"evaluated {m['n']} turns: " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection", "arguments", "no_tool", "clarification", "macro_f1"))
           + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
+    return 0
+
+# %% ../nbs/90_cli.ipynb #50fda99d
+STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft")}  # stage -> (module, config class, train function)
+
+
+def train_command(argv: list[str]) -> int:
+    "`toolft train STAGE [--config run.yaml] [--field value ...]`; returns the exit code"
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in STAGES:
+        print(f"usage: toolft train {{{','.join(STAGES)}}} [--config RUN.yaml] [--any_field value ...]   (`toolft train STAGE --help`: the fields)")
+        if argv and argv[0] not in ("-h", "--help"): print(f"toolft: error: unknown stage {argv[0]!r}; expected one of {list(STAGES)}", file=sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    import importlib
+    from trl import ModelConfig
+    from toolft.train import parse_config
+    module, config, fn = STAGES[argv[0]]
+    m = importlib.import_module(module)
+    try: cfg, model_cfg = parse_config((getattr(m, config), ModelConfig), argv[1:])
+    except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2  # e.g. an unknown key in the run file
+    if not model_cfg.model_name_or_path: print("toolft: error: name the model: model_name_or_path (a directory or hub id)", file=sys.stderr); return 2
+    if not cfg.data: print("toolft: error: name the training records: data (a .jsonl of records)", file=sys.stderr); return 2
+    try: res = getattr(m, fn)(cfg, model_cfg, live=False, progress=sys.stderr.isatty())
+    except RecordError as e: print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft data check` lists the problems)"); return 1
+    print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
     return 0
 
 # %% ../nbs/90_cli.ipynb #948c2c09
@@ -270,7 +280,11 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("data", help="canonical records (.jsonl), e.g. from `toolft data prepare`")
         q.add_argument("--template", required=True, help="tokenizer directory, or a .jinja file (then --tokenizer)")
         q.add_argument("--tokenizer", help="tokenizer directory, when --template is a .jinja file")
-        q.add_argument("--think", default="train", choices=["train", "mask", "drop"])
+        q.add_argument("--think", default="train", choices=THINK, help="reasoning: train, mask (context only) or drop it")
+        q.add_argument("--think-format", default="native", choices=THINK_FORMATS,
+                       help="native: the template's reasoning slot; inline: a <think>…</think> block opening the content (templates without a slot)")
+        q.add_argument("--mask-flags", default=None, help=f"comma-separated validation checks whose flagged steps are not trained ({', '.join(CHECKS)}), "
+                       f"or 'none'; default: those measured precise ({', '.join(MASKING_CHECKS) or 'none'})")
         q.add_argument("--multiturn", default="auto", choices=MULTITURN)
         q.add_argument("--max-length", type=int, default=None)
         q.add_argument("--num-proc", type=int, default=None, help="worker processes for masking (default: one)")
@@ -299,10 +313,13 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", required=True, choices=sorted(FORMATS), help="how the outputs write calls")
     q.add_argument("--require-end", action="store_true", help="outputs are raw generations: a missing end-of-turn is a format error")
     q.add_argument("-o", "--out", required=True, help="metrics.json to write"); q.set_defaults(fn=eval_score)
-    q = ev.add_parser("bfcl", help="score outputs on a BFCL file with its possible answers (AST taxonomy)")
+    q = ev.add_parser("bfcl", help="score outputs on a BFCL file with its possible answers: BFCL's own verdicts (bfcl-eval 2026.3.23), or --lenient")
     q.add_argument("--data", required=True); q.add_argument("--answers", help="possible-answer file (default: possible_answer/<same name>)")
     q.add_argument("--pred", required=True); q.add_argument("--format", required=True, choices=sorted(FORMATS))
+    q.add_argument("--lenient", action="store_true", help="toolft's friendlier matching instead of BFCL's exact verdicts (see toolft.evaluate.score_bfcl)")
+    q.add_argument("--underscore-to-dot", action="store_true", help="the model writes dotted function names with underscores (BFCL's underscore_to_dot)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_bfcl)
+    sub.add_parser("train", help="train a stage: toolft train sft --config run.yaml [--field value ...] (TRL's parser; `toolft train sft --help` lists the fields)")
     q = sub.add_parser("demo", help="the end-to-end demo on the embedded world")
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
     q.add_argument("--seed", type=int, default=0); q.set_defaults(fn=demo)
@@ -311,6 +328,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `toolft` command; returns the exit code"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["train"]: return train_command(argv[1:])  # TRL's parser owns everything after the stage
     args = parser().parse_args(argv)
     try: return args.fn(args)
     except (FileNotFoundError, ValueError, KeyError) as e:  # bad paths and options: one clear line, exit 1

@@ -16,8 +16,8 @@ from .tools import ToolRegistry
 from .validate import record_registry
 
 # %% auto #0
-__all__ = ['ALIASES', 'BFCL_SINGLE_TURN', 'HEADLINE', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory', 'trajectories',
-           'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'bfcl_error', 'score_bfcl', 'perturb',
+__all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory', 'trajectories',
+           'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error', 'score_bfcl', 'perturb',
            'report_figures', 'write_report']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
@@ -165,10 +165,6 @@ def macro_f1(conf: dict) -> float:
     return round(sum(f1) / len(f1), 4) if f1 else 0.0
 
 
-ALIASES = {"tool_selection_accuracy": "tool_selection", "argument_exact_match": "arguments", "no_tool_accuracy": "no_tool",
-           "clarification_accuracy": "clarification"}
-
-
 @dataclass
 class EvalResult:
     "Scored trajectories and how they were produced"
@@ -180,9 +176,9 @@ class EvalResult:
     def metrics(self) -> dict:
         firsts = self.firsts()
         m = {k: _mean([s["scores"][k].value if s["scores"][k] else None for _, s in firsts]) for k in SCORERS}
-        m.update({a: m[k] for a, k in ALIASES.items()}, n=len(firsts))
+        m["n"] = len(firsts)
         conf = defaultdict(Counter)
-        for t, s in firsts: conf[t.golds[0].decision][predicted_class(s["parsed"])] += 1
+        for t, s in firsts: conf[t.golds[0].decision][predicted_class(s["parsed"], t.tools)] += 1
         offered = lambda t: {x["function"]["name"] for x in t.tools}
         by = lambda key: {g: {k: _mean([s["scores"][k].value if s["scores"][k] else None for t, s in firsts if key(t) == g]) for k in SCORERS}
                           | {"n": sum(key(t) == g for t, _ in firsts)} for g in sorted({key(t) for t, _ in firsts})}
@@ -253,37 +249,47 @@ def score_outputs(records: list[dict],  # gold canonical records
 # %% ../nbs/32_eval.ipynb #d0357fad
 BFCL_SINGLE_TURN = ("simple", "multiple", "parallel", "parallel_multiple", "irrelevance", "live_simple", "live_multiple",
                     "live_parallel", "live_parallel_multiple", "live_irrelevance", "live_relevance", "simple_python", "simple_java", "simple_javascript")
+BFCL_MODES = ("bfcl", "lenient")
 
 
-def bfcl_error(record: dict, output: str, fmt: OutputFormat | str) -> str | None:
-    "BFCL's verdict on one output: None if correct, else an error type (`decoder_failed`, `irrelevance_error`, or the AST taxonomy)"
+def lenient_bfcl_error(record: dict,  # an imported BFCL record (`toolft.importers.import_bfcl`)
+                       output: str, fmt: OutputFormat | str) -> str | None:
+    "toolft's lenient verdict on one output: None if accepted, else an error type (`decoder_failed`, `irrelevance_error`, `relevance_error`, or the AST taxonomy)"
     b = record["meta"]["bfcl"]
     p = parse_output(output, fmt, record.get("tools"))
     if b.get("expect") == "no_call": return f"irrelevance_error: called {[c['name'] for c in p.calls]}" if p.ok and p.calls else None
+    if b.get("expect") == "any_call": return None if p.ok and p.calls else "relevance_error: no call decoded"
     if not p.ok: return f"decoder_failed: {p.error}"
     if not p.calls: return "wrong_count: no call decoded"
-    return check_calls(p.calls, b["ground_truth"], record.get("tools") or [])
+    return check_calls(p.calls, b["ground_truth"], record.get("tools") or [], lenient=True)
 
 
 def score_bfcl(data,  # a BFCL file (`BFCL_v4_*.json`)
                preds: dict,  # id -> raw output text
                fmt: OutputFormat | str,
                answers=None,  # its possible-answer file (default: `possible_answer/<same name>` next to it)
+               mode: str = "bfcl",  # "bfcl": the official verdicts exactly; "lenient": toolft's friendlier matching
+               underscore_to_dot: bool = False,  # BFCL mode: the model writes dotted function names with underscores
               ) -> dict:
-    "`{accuracy, n, errors: {type: count}, per_id: {id: error|None}}`; ids without a prediction count as empty outputs"
+    "`{accuracy, n, errors: {type: count}, per_id: {id: error|None}, rejected_rows, mode, bfcl_version, decoder, underscore_to_dot}`; ids without a prediction count as empty outputs"
+    from toolft.bfcl import score_file, BFCL_VERSION
+    if mode not in BFCL_MODES: raise ValueError(f"mode must be one of {BFCL_MODES}, got {mode!r}")
+    fmt_name = fmt if isinstance(fmt, str) else fmt.name
+    if mode == "bfcl": return score_file(data, preds, fmt_name, answers=answers, underscore_to_dot=underscore_to_dot)
     from toolft.importers import import_bfcl
     per, rejected = {}, []
     for line, rec, errs in import_bfcl(data, answers=answers):
         if rec is None: rejected.append((line, errs)); continue
         cat = rec["meta"]["bfcl"].get("category", "")
         if cat.startswith("multi_turn"): raise ValueError(f"{data}: {cat} needs executed multi-turn state; use `toolft eval run` on the imported records")
-        e = bfcl_error(rec, preds.get(rec["id"], ""), fmt)
+        e = lenient_bfcl_error(rec, preds.get(rec["id"], ""), fmt)
         per[rec["id"]] = e.split(":")[0] if e else None
     unknown = sorted(set(preds) - set(per))
     if unknown: raise KeyError(f"{len(unknown)} predictions have no BFCL row in {data}, e.g. {unknown[:3]}")
     errors = Counter(v for v in per.values() if v)
     return {"accuracy": round(sum(v is None for v in per.values()) / len(per), 4) if per else 0.0, "n": len(per),
-            "errors": dict(errors), "per_id": per, "rejected_rows": len(rejected)}
+            "errors": dict(errors), "per_id": per, "rejected_rows": len(rejected), "mode": "lenient",
+            "bfcl_version": f"{BFCL_VERSION} (lenient: toolft's matching)", "decoder": "toolft.parse", "underscore_to_dot": None}
 
 # %% ../nbs/32_eval.ipynb #b0ccbd48
 def perturb(call_text: str, kind: str, record: dict) -> str:
@@ -357,8 +363,8 @@ def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": 
         rows.append(f"<tr data-errors='{html.escape(' '.join(errs))}'><td>{html.escape(t.id)}</td><td>{html.escape(t.case)}</td>"
                     f"<td>{html.escape(str(user)[:200])}</td><td><pre>{html.escape(want[:300])}</pre></td><td><pre>{html.escape(s['output'][:400])}</pre></td>"
                     f"<td>{'<br>'.join(html.escape(e) for e in errs)}</td></tr>")
-    head = " · ".join(f"{k} <b>{m.get(k)}</b>" for k in ("format_validity", "tool_selection_accuracy", "argument_exact_match", "no_tool_accuracy",
-                                                         "clarification_accuracy", "macro_f1", "tool_hallucination_rate", "n"))
+    head = " · ".join(f"{k} <b>{m.get(k)}</b>" for k in ("format_validity", "tool_selection", "arguments", "no_tool",
+                                                         "clarification", "macro_f1", "tool_hallucination_rate", "n"))
     parts = [f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title><body style='font-family:sans-serif;max-width:1200px;margin:auto'>",
              f"<h1>{html.escape(title)}</h1><p>{html.escape(name)}: {head}</p>",
              f"<p>template {html.escape(str(res.info.get('template', '')))}, output format {html.escape(str(res.info.get('format', '')))}, "

@@ -9,17 +9,26 @@ from pathlib import Path
 from functools import lru_cache
 
 # %% auto #0
-__all__ = ['fixtures_dir', 'cache_dir', 'llama32_tokenizer_dir', 'real_tokenizers']
+__all__ = ['fixtures_dir', 'have_fixtures', 'cache_dir', 'llama32_tokenizer_dir', 'real_tokenizers']
 
 # %% ../nbs/09_fixtures.ipynb #f51d3625
 def fixtures_dir(start: Path | None = None) -> Path:
     "The `shared/fixtures` directory beside the repository (walking up from `start` or the cwd)"
-    if os.environ.get("TOOLFT_FIXTURES"): return Path(os.environ["TOOLFT_FIXTURES"])
+    if os.environ.get("TOOLFT_FIXTURES"):
+        p = Path(os.environ["TOOLFT_FIXTURES"])
+        if not (p / "INDEX.md").exists(): raise FileNotFoundError(f"TOOLFT_FIXTURES={p} holds no fixtures (no INDEX.md there)")
+        return p
     here = Path(start or Path.cwd()).resolve()
     for d in [here, *here.parents]:
         for cand in (d / "shared" / "fixtures", d.parent / "shared" / "fixtures"):
             if (cand / "INDEX.md").exists(): return cand
     raise FileNotFoundError(f"shared/fixtures not found above {here}; set TOOLFT_FIXTURES to its path")
+
+
+def have_fixtures() -> bool:
+    "Are the shared fixtures here? (notebook cells marked `#| fixtures` run only then)"
+    try: fixtures_dir(); return True
+    except FileNotFoundError: return False
 
 
 def cache_dir() -> Path:

@@ -8,101 +8,30 @@ import ast, json, re, copy
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
-from .records import FieldError, RecordError, normalize, normalize_tools, iter_raw, DECISIONS
+from .records import FieldError, RecordError, normalize, normalize_tools, iter_raw, DECISIONS, PY_TYPES, python_schema, field_path
 
 # %% auto #0
 __all__ = ['BFCL_TYPES', 'BFCL_NO_ANSWER', 'BFCL_CLASS_FILES', 'WHEN2CALL_DECISIONS', 'SHAREGPT_ROLES', 'IMPORTERS',
-           'fixtures_dir', 'bfcl_schema_to_json_schema', 'convert_tools', 'bfcl_category', 'bfcl_gold_calls',
-           'parse_call_string', 'load_bfcl_answers', 'load_func_docs', 'from_bfcl', 'import_bfcl', 'from_when2call',
-           'import_when2call', 'from_sharegpt', 'import_sharegpt', 'from_lf_messages', 'import_lf_messages',
-           'from_openai', 'import_openai', 'detect_kind', 'import_file', 'import_counts']
-
-# %% ../nbs/04_importers.ipynb #c3ff2796
-def fixtures_dir(start=None) -> Path:
-    "The `shared/fixtures` folder next to the repository root, found by walking up from `start` (default: cwd)"
-    here = Path(start or Path.cwd()).resolve()
-    for d in (here, *here.parents):
-        if (d / "shared" / "fixtures" / "INDEX.md").exists(): return d / "shared" / "fixtures"
-    raise FileNotFoundError(f"no shared/fixtures (with INDEX.md) in {here} or any folder above it; "
-                            "the real-data fixtures are expected in <workspace>/shared/fixtures, beside the repository")
+           'RECORD_FORMATS', 'field_path', 'bfcl_schema_to_json_schema', 'convert_tools', 'bfcl_category',
+           'bfcl_gold_calls', 'parse_call_string', 'load_bfcl_answers', 'load_func_docs', 'from_bfcl', 'import_bfcl',
+           'from_when2call', 'import_when2call', 'from_sharegpt', 'import_sharegpt', 'from_lf_messages',
+           'import_lf_messages', 'from_openai', 'import_openai', 'detect_kind', 'import_file', 'import_counts',
+           'records_reader']
 
 # %% ../nbs/04_importers.ipynb #24c993c9
-BFCL_TYPES = {
-    "dict": "object", "object": "object", "hashmap": "object", "map": "object",
-    "float": "number", "double": "number", "number": "number",
-    "int": "integer", "integer": "integer", "long": "integer", "short": "integer", "byte": "integer",
-    "str": "string", "string": "string", "char": "string",
-    "bool": "boolean", "boolean": "boolean",
-    "list": "array", "array": "array", "tuple": "array", "arraylist": "array", "set": "array",
-    "any": None, "null": "null", "none": "null", "nonetype": "null",
-}
-_GENERIC = re.compile(r"^(\w+)\[(.*)\]$")
+BFCL_TYPES = PY_TYPES  # one table, in `toolft.records`
 
 # %% ../nbs/04_importers.ipynb #0b65a795
-def _p(path, key): return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
-
-
-def _map_type(t, path, errors) -> dict | None:
-    "JSON Schema fragment for one source type name (`{}` for `any`), or None after recording an error"
-    if isinstance(t, list):
-        frags = [_map_type(x, _p(path, i), errors) for i, x in enumerate(t)]
-        if any(f is None for f in frags): return None
-        if any("type" not in f for f in frags): return {}
-        return {"type": [f["type"] for f in frags]}
-    if not isinstance(t, str):
-        errors.append(FieldError(path, f"a type must be a string, got {type(t).__name__}", check="schema")); return None
-    s = t.strip()
-    if s.lower().endswith(", optional"): s = s[: -len(", optional")].strip()
-    if (m := _GENERIC.match(s)):
-        outer, inner = m.group(1).lower(), m.group(2).strip()
-        if outer == "optional": return _map_type(inner, path, errors)
-        if outer in ("list", "set", "sequence", "tuple") and "," not in inner:
-            item = _map_type(inner, path, errors)
-            return None if item is None else {"type": "array", "items": item}
-        s = outer
-    key = s.lower()
-    if key not in BFCL_TYPES:
-        errors.append(FieldError(path, f"unknown type {t!r}; expected a JSON Schema type or a Python/Java name (dict, float, tuple, any, HashMap, long, ...)", check="schema"))
-        return None
-    return {} if BFCL_TYPES[key] is None else {"type": BFCL_TYPES[key]}
+def field_path(path, key): return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
 
 # %% ../nbs/04_importers.ipynb #e0511ac8
-def _conv(s, path, errors) -> dict:
-    if not isinstance(s, dict):
-        errors.append(FieldError(path, f"a schema must be an object, got {type(s).__name__}", check="schema")); return {}
-    out = {}
-    for k, v in s.items():
-        kp = _p(path, k)
-        if k == "type":
-            frag = _map_type(v, kp, errors)
-            if frag: out.update({fk: fv for fk, fv in frag.items() if fk == "type" or fk not in s})
-        elif k == "properties":
-            if not isinstance(v, dict): errors.append(FieldError(kp, "properties must be an object of schemas", check="schema")); continue
-            props, req = {}, []
-            for name, sub in v.items():
-                if isinstance(sub, dict) and isinstance(sub.get("required"), bool):
-                    if sub["required"]: req.append(name)
-                    sub = {a: b for a, b in sub.items() if a != "required"}
-                props[name] = _conv(sub, _p(kp, name), errors)
-            out["properties"] = props
-            if req: out["required"] = [*(s.get("required") if isinstance(s.get("required"), list) else []), *[r for r in req if r not in (s.get("required") or [])]]
-        elif k in ("items", "additionalProperties") and isinstance(v, dict): out[k] = _conv(v, kp, errors)
-        elif k == "items" and isinstance(v, list): out["prefixItems"] = [_conv(x, _p(kp, i), errors) for i, x in enumerate(v)]
-        elif k in ("anyOf", "oneOf", "allOf") and isinstance(v, list): out[k] = [_conv(x, _p(kp, i), errors) for i, x in enumerate(v)]
-        elif k == "required" and "required" in out: continue  # already merged with property-level flags
-        else: out[k] = v
-    return out
-
-
 def bfcl_schema_to_json_schema(params,  # a BFCL / Python-typed schema (usually a function's `parameters`)
                                path: str = "parameters",  # source field path of `params`, used in errors
                                errors: list | None = None,  # collect `FieldError`s here; if None, raise `RecordError`
+                               notes: list | None = None,  # collect a warning per converted type here
                               ) -> dict:
-    "JSON Schema from a schema written with Python/Java type names (`dict`, `float`, `tuple`, `any`, `str, optional`, `List[int]`...)"
-    errs = [] if errors is None else errors
-    out = _conv(params, path, errs)
-    if errors is None and errs: raise RecordError(errs)
-    return out
+    "JSON Schema from a schema written with Python/Java type names: `toolft.records.python_schema`"
+    return python_schema(params, path, errors, notes)
 
 # %% ../nbs/04_importers.ipynb #e0f1c672
 def convert_tools(tools,  # list / JSON string of bare, wrapped or JSON-string function schemas
@@ -110,6 +39,7 @@ def convert_tools(tools,  # list / JSON string of bare, wrapped or JSON-string f
                   errors: list,  # `FieldError`s are appended here
                   origin: dict | None = None,  # filled with `tools[i]` -> source path of tool i
                   start: int = 0,  # index of the first tool in the output list (for `origin`)
+                  notes: list | None = None,  # warnings, one per converted Python-style type, go here
                  ) -> list[dict]:
     "Wrapped OpenAI tool schemas with JSON Schema parameters, from BFCL / LLaMA-Factory / When2Call tool lists"
     if tools is None: return []
@@ -119,19 +49,20 @@ def convert_tools(tools,  # list / JSON string of bare, wrapped or JSON-string f
     if not isinstance(tools, list): errors.append(FieldError(path, f"must be a list of function schemas, got {type(tools).__name__}")); return []
     out = []
     for i, t in enumerate(tools):
-        p = _p(path, i)
+        p = field_path(path, i)
         if isinstance(t, str):
             try: t = json.loads(t)
             except json.JSONDecodeError as ex: errors.append(FieldError(p, f"a schema given as a string must be JSON ({ex.msg})")); continue
         if not isinstance(t, dict): errors.append(FieldError(p, f"a function schema must be an object, got {type(t).__name__}")); continue
-        if t.get("type") == "function" and isinstance(t.get("function"), dict): t, p = t["function"], _p(p, "function")
-        if not isinstance(t.get("name"), str) or not t["name"].strip(): errors.append(FieldError(_p(p, "name"), "a function schema needs a non-empty string `name`")); continue
+        if t.get("type") == "function" and isinstance(t.get("function"), dict): t, p = t["function"], field_path(p, "function")
+        if not isinstance(t.get("name"), str) or not t["name"].strip(): errors.append(FieldError(field_path(p, "name"), "a function schema needs a non-empty string `name`")); continue
         fn = {k: v for k, v in t.items() if k not in ("parameters", "response")}
         params = t.get("parameters", {"type": "object", "properties": {}})
         if isinstance(params, dict) and "required" not in params and isinstance(fn.get("required"), list):
             params = {**params, "required": fn.pop("required")}
-        fn["parameters"] = _conv(params, _p(p, "parameters"), errors)
-        if isinstance(t.get("response"), dict): fn["response"] = _conv(t["response"], _p(p, "response"), errors)
+            if notes is not None: notes.append(FieldError(field_path(p, "required"), "`required` beside `parameters` moved into `parameters.required`", "warning", "types"))
+        fn["parameters"] = python_schema(params, field_path(p, "parameters"), errors, notes)
+        if isinstance(t.get("response"), dict): fn["response"] = python_schema(t["response"], field_path(p, "response"), errors, notes)
         if origin is not None: origin[f"tools[{start + len(out)}]"] = p
         out.append({"type": "function", "function": fn})
     return out
@@ -227,10 +158,10 @@ def _resolve(v, path, errors):
     if isinstance(v, dict) and v and all(isinstance(x, list) for x in v.values()):
         out = {}
         for k, vals in v.items():
-            ok, val = _pick(vals, _p(path, k), errors)
+            ok, val = _pick(vals, field_path(path, k), errors)
             if ok: out[k] = val
         return out
-    if isinstance(v, list): return [_resolve(x, _p(path, i), errors) for i, x in enumerate(v)]
+    if isinstance(v, list): return [_resolve(x, field_path(path, i), errors) for i, x in enumerate(v)]
     return v
 
 
@@ -243,7 +174,7 @@ def _pick(vals, path, errors, optional=False):
     if optional and "" in vals: return False, None
     for i, v in enumerate(vals):
         if isinstance(v, str) and v == "": continue
-        return True, _resolve(v, _p(path, i), errors)
+        return True, _resolve(v, field_path(path, i), errors)
     return False, None
 
 
@@ -257,17 +188,17 @@ def bfcl_gold_calls(ground_truth,  # BFCL `ground_truth`: a list of `{func_name:
         errors.append(FieldError(path, "ground_truth must be a non-empty list of {function: {param: [values]}}")); return []
     calls = []
     for k, entry in enumerate(ground_truth):
-        p = _p(path, k)
+        p = field_path(path, k)
         if not isinstance(entry, dict) or len(entry) != 1:
             errors.append(FieldError(p, "each ground-truth entry must be an object with exactly one function name")); continue
         (name, params), = entry.items()
-        if not isinstance(params, dict): errors.append(FieldError(_p(p, name), "the parameters of a ground-truth call must be an object")); continue
+        if not isinstance(params, dict): errors.append(FieldError(field_path(p, name), "the parameters of a ground-truth call must be an object")); continue
         args = {}
         schema = next((t["function"].get("parameters", {}) for t in tools or [] if t["function"]["name"] == name), None)
         req = schema.get("required") if isinstance(schema, dict) else None
         required = {r for r in req if isinstance(r, str)} if isinstance(req, list) else set(params)  # unknown: treat all as required
         for pname, vals in params.items():
-            ok, v = _pick(vals, _p(_p(p, name), pname), errors, optional=pname not in required)
+            ok, v = _pick(vals, field_path(field_path(p, name), pname), errors, optional=pname not in required)
             if ok: args[pname] = v
         calls.append({"name": name, "arguments": args})
     return calls
@@ -321,11 +252,11 @@ def _bfcl_question(b: _Raw, q, errors, allow_empty=False) -> list[int]:
     if not isinstance(q, list) or not q: errors.append(FieldError("question", "question must be a non-empty list of turns (lists of {role, content})")); return []
     ends = []
     for t, turn in enumerate(q):
-        tp = _p("question", t)
+        tp = field_path("question", t)
         if not isinstance(turn, list): errors.append(FieldError(tp, f"a turn must be a list of messages, got {type(turn).__name__}")); ends.append(-1); continue
         if not turn and not allow_empty: errors.append(FieldError(tp, "an empty turn")); ends.append(-1); continue
         for j, m in enumerate(turn):
-            mp = _p(tp, j)
+            mp = field_path(tp, j)
             if not isinstance(m, dict): errors.append(FieldError(mp, "a message must be an object {role, content}")); continue
             b.add({"role": m.get("role"), "content": m.get("content")}, mp)
         ends.append(len(b.msgs) - 1 if turn else -1)
@@ -344,7 +275,7 @@ def _bfcl_multi_turn(b, raw, category, answer, func_docs, errors):
     added = {}
     for i, cls in enumerate(classes):
         if not isinstance(cls, str) or cls not in (func_docs or {}):
-            errors.append(FieldError(_p("involved_classes", i), f"no function docs for class {cls!r}; known: {sorted(func_docs or {})}")); continue
+            errors.append(FieldError(field_path("involved_classes", i), f"no function docs for class {cls!r}; known: {sorted(func_docs or {})}")); continue
         for src, fn in func_docs[cls]:
             name = fn.get("name")
             if name in excluded: continue
@@ -366,7 +297,7 @@ def _bfcl_multi_turn(b, raw, category, answer, func_docs, errors):
     for t, end in enumerate(ends):
         if end < 0: continue
         nxt_empty = t + 1 < len(ends) and ends[t + 1] < 0
-        d = ("tool_call" if gt[t] else "cannot_answer" if nxt_empty else "clarify" if category == "multi_turn_miss_param" else "no_tool")
+        d = ("tool_call" if gt[t] else "cannot_answer" if nxt_empty else "clarify" if category == "multi_turn_miss_param" else "answer")
         b.decide(d, end + 1)
     meta.update(ground_truth=gt, calls=parsed, added_tools=added, expect="call_sequence")
 
@@ -398,7 +329,7 @@ def from_bfcl(raw: dict,  # one row of a BFCL question file
             calls = bfcl_gold_calls(gt, errors, tools=b.tools)
             if calls:
                 i = b.add({"role": "assistant", "content": ""}, "ground_truth")
-                for k, c in enumerate(calls): b.call(i, {"type": "function", "function": c}, _p("ground_truth", k))
+                for k, c in enumerate(calls): b.call(i, {"type": "function", "function": c}, field_path("ground_truth", k))
             b.meta["bfcl"].update(ground_truth=gt, expect="call")
     return _finish(b, errors, file, line)
 
@@ -430,7 +361,7 @@ def import_bfcl(path,  # a BFCL question file, e.g. `eval/bfcl/BFCL_v4_simple_py
     yield from _file_rows(path, one)
 
 # %% ../nbs/04_importers.ipynb #5419411c
-WHEN2CALL_DECISIONS = {"tool_call": "tool_call", "request_for_info": "clarify", "cannot_answer": "cannot_answer", "direct": "no_tool"}
+WHEN2CALL_DECISIONS = {"tool_call": "tool_call", "request_for_info": "clarify", "cannot_answer": "cannot_answer", "direct": "answer"}
 
 
 def _call_json(v, path, errors) -> dict | None:
@@ -459,10 +390,10 @@ def from_when2call(raw: dict,  # one row of `when2call_test_llm_judge.jsonl`
     if not isinstance(correct, str) or correct not in WHEN2CALL_DECISIONS:
         errors.append(FieldError("correct_answer", f"unknown correct_answer {correct!r}; expected one of {list(WHEN2CALL_DECISIONS)}"))
     elif not isinstance(answers, dict) or correct not in answers:
-        errors.append(FieldError(_p("answers", correct), f"missing: the reference reply of the correct class {correct!r}"))
+        errors.append(FieldError(field_path("answers", correct), f"missing: the reference reply of the correct class {correct!r}"))
     else:
         b.decide(WHEN2CALL_DECISIONS[correct])
-        ap = _p("answers", correct)
+        ap = field_path("answers", correct)
         if correct == "tool_call":
             call = _call_json(answers[correct], ap, errors)
             if call is not None:
@@ -500,17 +431,19 @@ def from_sharegpt(raw: dict,  # one LLaMA-Factory ShareGPT row `{conversations, 
     "Canonical record (or the reasons it is rejected) for one LLaMA-Factory ShareGPT row with function_call/observation turns"
     errors = []
     b = _Raw(f"{stem}_{n}" if n is not None else None, {"source": "llama-factory", "dataset": stem})
-    b.tools = convert_tools(raw.get("tools"), "tools", errors, b.origin)
+    notes = []
+    b.tools = convert_tools(raw.get("tools"), "tools", errors, b.origin, notes=notes)
+    if notes: b.meta["source_tools"] = raw["tools"]  # as written; the conversion warnings are derived from it
     if raw.get("system"): b.add({"role": "system", "content": raw["system"]}, "system", "system")
     conv = raw.get("conversations")
     if not isinstance(conv, list) or not conv: errors.append(FieldError("conversations", "conversations must be a non-empty list of {from, value}")); conv = []
     open_call, pending = None, 0  # the assistant message collecting parallel calls; its calls not answered yet
     for i, m in enumerate(conv):
-        p = _p("conversations", i)
+        p = field_path("conversations", i)
         if not isinstance(m, dict): errors.append(FieldError(p, "a turn must be an object {from, value}")); continue
         role = SHAREGPT_ROLES.get(m.get("from")) if isinstance(m.get("from"), str) else None
-        if role is None: errors.append(FieldError(_p(p, "from"), f"unknown role {m.get('from')!r}; expected one of {list(SHAREGPT_ROLES)}")); continue
-        vp = _p(p, "value")
+        if role is None: errors.append(FieldError(field_path(p, "from"), f"unknown role {m.get('from')!r}; expected one of {list(SHAREGPT_ROLES)}")); continue
+        vp = field_path(p, "value")
         if role == "call":
             v = m.get("value")
             if isinstance(v, str):
@@ -519,13 +452,13 @@ def from_sharegpt(raw: dict,  # one LLaMA-Factory ShareGPT row `{conversations, 
             calls = v if isinstance(v, list) else [v]
             if open_call is None: open_call = b.add({"role": "assistant", "content": ""}, p)
             for k, c in enumerate(calls):
-                cp = _p(vp, k) if isinstance(v, list) else vp
+                cp = field_path(vp, k) if isinstance(v, list) else vp
                 c = _call_json(c, cp, errors)
                 if c is not None: b.call(open_call, {"type": "function", "function": c}, cp); pending += 1
             continue
         open_call = None
         if role == "tool" and (parts := _split_results(m.get("value"), pending)):
-            for k, r in enumerate(parts): b.add({"role": "tool", "content": r}, p, _p(vp, k))
+            for k, r in enumerate(parts): b.add({"role": "tool", "content": r}, p, field_path(vp, k))
             pending = 0; continue
         pending = pending - 1 if role == "tool" else 0
         b.add({"role": role, "content": m.get("value")}, p, vp)
@@ -546,28 +479,30 @@ def from_lf_messages(raw: dict,  # one row `{messages: [{role, content: [{type, 
     "Canonical record (or the reasons it is rejected) for one LLaMA-Factory `messages` row with text/reasoning/tool_call parts"
     errors = []
     b = _Raw(raw["id"] if isinstance(raw.get("id"), str) else (f"{stem}_{n}" if n is not None else None), {"source": "llama-factory", "dataset": stem})
-    b.tools = convert_tools(raw.get("tools"), "tools", errors, b.origin)
+    notes = []
+    b.tools = convert_tools(raw.get("tools"), "tools", errors, b.origin, notes=notes)
+    if notes: b.meta["source_tools"] = raw["tools"]  # as written; the conversion warnings are derived from it
     msgs = raw.get("messages")
     if not isinstance(msgs, list) or not msgs: errors.append(FieldError("messages", "messages must be a non-empty list")); msgs = []
     pending = 0  # calls of the last assistant message not answered yet
     for i, m in enumerate(msgs):
-        p = _p("messages", i)
+        p = field_path("messages", i)
         if not isinstance(m, dict): errors.append(FieldError(p, "a message must be an object {role, content}")); continue
-        content, cp = m.get("content"), _p(p, "content")
+        content, cp = m.get("content"), field_path(p, "content")
         parts = [{"type": "text", "value": content}] if isinstance(content, str) else content
         if not isinstance(parts, list): errors.append(FieldError(cp, "content must be a string or a list of {type, value} parts")); continue
         text, think, calls, tpath = [], [], [], None
         for k, part in enumerate(parts):
-            pp = _p(cp, k)
+            pp = field_path(cp, k)
             if not isinstance(part, dict) or part.get("type") not in ("text", "reasoning", "tool_call"):
-                errors.append(FieldError(_p(pp, "type") if isinstance(part, dict) else pp, "a part must be {type: text|reasoning|tool_call, value}")); continue
-            v, vp = part.get("value"), _p(pp, "value")
+                errors.append(FieldError(field_path(pp, "type") if isinstance(part, dict) else pp, "a part must be {type: text|reasoning|tool_call, value}")); continue
+            v, vp = part.get("value"), field_path(pp, "value")
             if part["type"] == "tool_call": calls.append((vp, _call_json(v, vp, errors))); continue
             if not isinstance(v, str): errors.append(FieldError(vp, f"a {part['type']} value must be a string, got {type(v).__name__}")); continue
             (think if part["type"] == "reasoning" else text).append(v); tpath = tpath or (vp if part["type"] == "text" else None)
         out = {"role": m.get("role"), "content": "".join(text)}
         if m.get("role") == "tool" and (split := _split_results(out["content"], pending)):
-            for k, r in enumerate(split): b.add({"role": "tool", "content": r}, p, _p(tpath or cp, k))
+            for k, r in enumerate(split): b.add({"role": "tool", "content": r}, p, field_path(tpath or cp, k))
             pending = 0; continue
         if think: out["reasoning_content"] = "\n".join(think)
         j = b.add(out, p, tpath or cp)
@@ -608,7 +543,8 @@ def from_openai(raw: dict,  # one OpenAI/TRL record `{id?, messages, tools?, met
     errors, origin, rec = [], {}, dict(raw)
     if not isinstance(raw.get("messages"), list) or not raw["messages"]:  # normalize(fmt="openai") assumes a list
         return None, RecordError([FieldError("messages", "messages must be a non-empty list of {role, content}")], file, line)
-    tools = convert_tools(raw.get("tools"), "tools", errors, origin)
+    notes = []
+    tools = convert_tools(raw.get("tools"), "tools", errors, origin, notes=notes)
     checked = _checked_tools(tools, errors) if not errors else []
     rec.pop("tools", None)
     rec["messages"], mo = _split_tool_lists(raw["messages"]); origin.update(mo)
@@ -616,6 +552,7 @@ def from_openai(raw: dict,  # one OpenAI/TRL record `{id?, messages, tools?, met
     try: out = normalize(rec, "openai", default_id=None if n is None else f"{stem}_{n}").record
     except RecordError as e: return None, RecordError(_remap(e.errors, origin), file, line)
     out["tools"] = checked
+    if notes: out["meta"]["source_tools"] = raw["tools"]
     return out, None
 
 
@@ -665,3 +602,28 @@ def import_counts(path, kind: str = "auto") -> dict:
         read += 1; acc += rec is not None
         if err: reasons[str(err.errors[0]) if err.errors else "?"] += 1
     return {"file": Path(path).name, "kind": kind, "read": read, "accepted": acc, "rejected": read - acc, "reasons": dict(reasons)}
+
+# %% ../nbs/04_importers.ipynb #1b9f992d
+RECORD_FORMATS = ("auto", "nested", "flat", "openai")  # record shapes `normalize` reads (`openai`: also an importer, with its repairs)
+
+
+def _importer_rows(items):
+    for line, rec, err in items: yield line, rec if rec is not None else err
+
+
+def _auto_rows(src):
+    if isinstance(src, (str, Path)):
+        try: kind = detect_kind(src)
+        except ValueError as e:
+            if "cannot tell" not in str(e): raise  # e.g. a BFCL answers file named instead of its questions
+            kind = None  # nested / flat records: read per record
+        if kind not in (None, *RECORD_FORMATS): yield from _importer_rows(import_file(src, kind)); return
+    yield from iter_raw(src)
+
+
+def records_reader(fmt: str = "auto"):
+    "A `reader` for `check_source` / `prepare`: `src -> (line, raw record or RecordError)`, per `fmt`"
+    if fmt == "auto": return _auto_rows
+    if fmt in ("nested", "flat"): return iter_raw
+    if fmt in IMPORTERS: return lambda src: _importer_rows(import_file(src, fmt))
+    raise ValueError(f"unknown format {fmt!r}; expected one of {list(dict.fromkeys([*RECORD_FORMATS, *IMPORTERS]))}")

@@ -6,43 +6,54 @@
 from __future__ import annotations
 import json, weakref
 from collections import Counter
-from functools import lru_cache
 from itertools import chain, groupby
 from contextlib import nullcontext
 from dataclasses import dataclass, field, fields, asdict
 from typing import Iterable
 import numpy as np
-from .templates import ChatTemplate, RenderError, probe, check_representable, render_memo, memoized, in_render_memo
+from .templates import ChatTemplate, RenderError, probe, check_representable, inline_think
+from .fast import render_memo, memoized, in_render_memo, encode_batch, is_space, run_codes
 from .records import turns_of
+from .validate import CHECKS, MASKING_CHECKS
 
 # %% auto #0
-__all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MULTITURN', 'MaskConfig', 'NotPrefixStable', 'CharSpans',
-           'char_spans', 'completion_spans', 'Sample', 'tokenize_spans', 'check_sample', 'MaskContractError',
-           'char_spans_cached', 'plan_samples', 'MaskStats', 'mask_record', 'trained_text', 'add_stats', 'mask_dataset']
+__all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MULTITURN', 'THINK', 'THINK_FORMATS', 'MaskConfig',
+           'NotPrefixStable', 'CharSpans', 'char_spans', 'completion_spans', 'Sample', 'tokenize_spans', 'check_sample',
+           'MaskContractError', 'char_spans_cached', 'plan_samples', 'MaskStats', 'mask_record', 'trained_text',
+           'add_stats', 'mask_dataset']
 
 # %% ../nbs/11_masks.ipynb #5837e35c
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
 NEVER_TRAINED = {"system", "tool_schema", "user", "tool_result", "template", "header"}
 ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}  # what the model generates
 MULTITURN = ("auto", "single", "per-turn", "native", "keep_all", "last", "first")  # the multi-turn strategies (`MaskConfig.multiturn`)
+THINK = ("train", "mask", "drop")  # what happens to reasoning (`MaskConfig.think`)
+THINK_FORMATS = ("native", "inline")  # where reasoning is written (`MaskConfig.think_format`)
 
 
 @dataclass
 class MaskConfig:
     "How to turn a record into training samples"
     think: str = "train"  # `train` or `mask` the reasoning spans, or `drop` reasoning before rendering (for templates that cannot show it)
+    think_format: str = "native"  # `native`: the template's reasoning slot; `inline`: a `<think>…</think>` block opening the content (`inline_think`)
     multiturn: str = "auto"  # one of `MULTITURN`
     max_length: int | None = None  # longest sample in tokens; longer ones are cut at a message boundary or dropped, never mid-span
-    mask_flags: tuple = ("grounded", "repeated", "replay", "result_used", "tool_needed")  # validation checks whose flagged steps are not trained (`relevant` only suggests)
+    mask_flags: tuple = MASKING_CHECKS  # validation checks whose flagged steps are not trained; default: those measured precise (`02_validate`)
 
     def __post_init__(self):
-        if self.think not in ("train", "mask", "drop"): raise ValueError(f"think must be train, mask or drop, got {self.think!r}")
+        if self.think not in THINK: raise ValueError(f"think must be one of {', '.join(THINK)}; got {self.think!r}")
+        if self.think_format not in THINK_FORMATS: raise ValueError(f"think_format must be one of {', '.join(THINK_FORMATS)}; got {self.think_format!r}")
+        if unknown := [f for f in self.mask_flags if f not in CHECKS]: raise ValueError(f"mask_flags: unknown check(s) {unknown}; the checks are {', '.join(CHECKS)}")
         if self.multiturn not in MULTITURN: raise ValueError(f"multiturn must be one of {', '.join(MULTITURN)}; got {self.multiturn!r}")
+
+    def template(self, tmpl: ChatTemplate) -> ChatTemplate:
+        "The template samples are rendered with: `tmpl`, or its inline-reasoning variant"
+        return inline_think(tmpl) if self.think_format == "inline" and self.think != "drop" else tmpl
 
     def trains(self, category: str) -> bool:
         return category in ASSISTANT_OUTPUT and not (category == "reasoning" and self.think == "mask")
 
-# %% ../nbs/11_masks.ipynb #64b45a3e
+# %% ../nbs/11_masks.ipynb #749397ec
 class NotPrefixStable(RenderError):
     "Rendering more messages changed the text of earlier ones"
     def __init__(self, k: int): self.k = k; super().__init__(f"the render of the first {k} messages is not a prefix of the full render")
@@ -86,7 +97,7 @@ def _without(m: dict, key: str) -> dict:
     else: m.pop(key, None)
     return m
 
-
+# %% ../nbs/11_masks.ipynb #8570776a
 @dataclass
 class CharSpans:
     "A rendered text with a category and message index for every character"
@@ -134,7 +145,7 @@ def _paint_body(cats, fields, fs, fe, shift=0):
     _fill(cats, last + shift, fe + shift, "end_of_turn")
     for s, e, cat in sorted(fields): _fill(cats, s + shift, e + shift, cat)
 
-
+# %% ../nbs/11_masks.ipynb #5b7a0cb3
 def _first_token_end(tmpl, text: str, start: int) -> int:
     "End (char index) of the first token of `text[start:]` that is not only whitespace"
     piece = text[start:start + 64]
@@ -156,17 +167,18 @@ def _render_or_none(tmpl, messages, tools, gen=False):
     except RenderError: return None
 
 
+_HEADERS = weakref.WeakKeyDictionary()  # template -> its generation-prompt header
+
+
 def _header(tmpl) -> str:
     "What the template's generation prompt adds after a user message (cached per template)"
-    h = tmpl.__dict__.get("_toolft_header")
-    if h is None:
+    if tmpl not in _HEADERS:
         u = [{"role": "user", "content": "x"}]
         g, p = _render_or_none(tmpl, u, None, gen=True), _render_or_none(tmpl, u, None)
-        h = g[_common_prefix(g, p):] if g is not None and p is not None else ""
-        tmpl.__dict__["_toolft_header"] = h
-    return h
+        _HEADERS[tmpl] = g[_common_prefix(g, p):] if g is not None and p is not None else ""
+    return _HEADERS[tmpl]
 
-
+# %% ../nbs/11_masks.ipynb #2aedb7ea
 def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
                trained: set | None = None,  # assistant messages that will train (None: all); each needs its exact inference context
                generation_prompt: bool = False,  # render with the generation prompt (a context that ends where the model starts)
@@ -239,7 +251,7 @@ def char_spans(tmpl: ChatTemplate, messages: list[dict], tools=None,
                 s += run
     return sp
 
-
+# %% ../nbs/11_masks.ipynb #b5eafd29
 def completion_spans(tmpl: ChatTemplate, messages: list[dict], k: int, tools=None) -> CharSpans:
     "Message k trained after exactly its inference prompt: the prompt, then the template's render of k as the final message"
     G = tmpl.render(messages[:k], tools, add_generation_prompt=True)
@@ -280,7 +292,7 @@ def completion_spans(tmpl: ChatTemplate, messages: list[dict], k: int, tools=Non
     cats += ["end_of_turn"] * len(stop); msg += [k] * len(stop)
     return CharSpans(text, cats, msg, {k: (len(G), len(text))})
 
-# %% ../nbs/11_masks.ipynb #ae256d22
+# %% ../nbs/11_masks.ipynb #916930a0
 @dataclass
 class Sample:
     "One training sequence"
@@ -298,62 +310,14 @@ class Sample:
     def to_json(self) -> dict:
         return {"id": self.id, "sample": self.sample, "input_ids": self.input_ids, "labels": self.labels, "spans": self.spans}
 
-
-@lru_cache(None)
-def _space_table() -> np.ndarray:
-    "str.isspace of every code point up to the last space one (U+3000)"
-    spaces = [c for c in range(0x110000) if chr(c).isspace()]
-    t = np.zeros(max(spaces) + 2, dtype=bool); t[spaces] = True  # the last entry stands for every higher code point: False
-    return t
-
-
-def _is_space(text: str) -> np.ndarray:
-    "str.isspace of every character, vectorized"
-    t = _space_table()
-    return t[np.minimum(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), len(t) - 1)]
-
-
-def _codes(values: list, code=None) -> np.ndarray:
-    "`values` (long runs of equal items) as an int array, mapped through `code` (a dict)"
-    runs = [(k if code is None else code[k], len(list(g))) for k, g in groupby(values)]
-    return np.repeat(np.array([k for k, _ in runs], dtype=np.int64), [n for _, n in runs])
-
-
-def _backend(tokenizer):
-    "The Rust tokenizer of a plain transformers fast tokenizer (whose call is exactly a backend call), else None"
-    try:
-        from transformers.tokenization_utils_base import PreTrainedTokenizerBase
-        from transformers.tokenization_utils_tokenizers import TokenizersBackend
-    except ImportError: return None
-    tp = type(tokenizer)
-    if (isinstance(tokenizer, TokenizersBackend) and tp.__call__ is PreTrainedTokenizerBase.__call__
-            and tp._encode_plus is TokenizersBackend._encode_plus and not hasattr(tokenizer, "_switch_to_input_mode")):
-        return tokenizer._tokenizer
-    return None
-
-
-def _encode_batch(tokenizer, texts: list[str]) -> list[tuple[list, list]]:
-    "(ids, offsets) of each text, as `tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)` gives them"
-    if not texts: return []
-    b = _backend(tokenizer)
-    if b is None:
-        enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-        return list(zip(enc["input_ids"], enc["offset_mapping"]))
-    # what that call does for a fast tokenizer (no truncation, no padding, its split_special_tokens), without building
-    # transformers' per-text dicts and BatchEncoding (~10-20% of the call for the ~20 pieces of a sample)
-    if b.truncation is not None: b.no_truncation()
-    if b.padding is not None: b.no_padding()
-    if b.encode_special_tokens != tokenizer.split_special_tokens: b.encode_special_tokens = tokenizer.split_special_tokens
-    return [(e.ids, e.offsets) for e in b.encode_batch(texts, add_special_tokens=False, is_pretokenized=False)]
-
-
+# %% ../nbs/11_masks.ipynb #d0c54a29
 def _encode_pieces(tokenizer, text: str, bounds: list[tuple[int, int]]) -> tuple[list, list]:
     "(ids, offsets in `text`) of the pieces `text[a:b]`, each encoded on its own as if it followed other text"
     # After a newline, so SentencePiece adds no prefix space a mid-text piece never has (transformers' encode_marked_chat
     # does the same): the newline's own tokens (ending at 1) are dropped. The piece that starts the text is encoded
     # plainly, and so is a piece whose first kept token starts inside the newline (the newline merged into the text).
     out, retry = [], []
-    for (a, b), (ids, offs) in zip(bounds, _encode_batch(tokenizer, [text[a:b] if a == 0 else "\n" + text[a:b] for a, b in bounds])):
+    for (a, b), (ids, offs) in zip(bounds, encode_batch(tokenizer, [text[a:b] if a == 0 else "\n" + text[a:b] for a, b in bounds])):
         if a == 0: out.append((ids, offs)); continue
         keep = [i for i, (x, y) in enumerate(offs) if y > 1]
         if keep and offs[keep[0]][0] >= 1:
@@ -361,7 +325,7 @@ def _encode_pieces(tokenizer, text: str, bounds: list[tuple[int, int]]) -> tuple
                 out.append((ids[1:], [(x + a - 1, y + a - 1) for x, y in offs[1:]]))
             else: out.append(([ids[i] for i in keep], [(offs[i][0] + a - 1, offs[i][1] + a - 1) for i in keep]))
         else: retry.append(len(out)); out.append(None)
-    for j, (ids, offs) in zip(retry, _encode_batch(tokenizer, [text[bounds[j][0]:bounds[j][1]] for j in retry])):
+    for j, (ids, offs) in zip(retry, encode_batch(tokenizer, [text[bounds[j][0]:bounds[j][1]] for j in retry])):
         a = bounds[j][0]; out[j] = (ids, [(x + a, y + a) for x, y in offs])
     return [i for ids, _ in out for i in ids], [o for _, offs in out for o in offs]
 
@@ -373,9 +337,9 @@ def tokenize_spans(tokenizer, cs: CharSpans, trained_msgs: set, cfg: MaskConfig,
     "Token ids, labels and token spans for the render `cs`, training `trained_msgs`"
     n = len(cs.text)
     if not n: return Sample(rid, sample, [], [], [], cs.text, [], cs.cats, [], cs.msg)
-    try: names, cat = CATEGORIES, _codes(cs.cats, _CAT_CODE)  # per-character work is vectorized: categories and messages as ints
-    except KeyError: names = list(dict.fromkeys(cs.cats)); cat = _codes(cs.cats, {c: i for i, c in enumerate(names)})
-    msg = _codes(cs.msg)
+    try: names, cat = CATEGORIES, run_codes(cs.cats, _CAT_CODE)  # per-character work is vectorized: categories and messages as ints
+    except KeyError: names = list(dict.fromkeys(cs.cats)); cat = run_codes(cs.cats, {c: i for i, c in enumerate(names)})
+    msg = run_codes(cs.msg)
     tr_msg = np.zeros(max([int(msg.max(initial=-1)), *trained_msgs]) + 2, dtype=bool); tr_msg[[k + 1 for k in trained_msgs if k >= -1]] = True
     char_trained = tr_msg[msg + 1] & np.array([cfg.trains(c) for c in names], dtype=bool)[cat]
     # Each run of trained / untrained characters is encoded on its own, as prompt and completion are at inference:
@@ -386,7 +350,7 @@ def tokenize_spans(tokenizer, cs: CharSpans, trained_msgs: set, cfg: MaskConfig,
     ids_a = np.fromiter(ids, dtype=np.int64, count=len(ids))
     o = np.fromiter(chain.from_iterable(offs), dtype=np.int64, count=2 * len(offs)).reshape(-1, 2)
     # each token takes the category of its first non-space character (the token's start if it is all space)
-    pos = np.where(_is_space(cs.text), n, np.arange(n))
+    pos = np.where(is_space(cs.text), n, np.arange(n))
     next_ns = np.minimum.accumulate(pos[::-1])[::-1]  # the first non-space character at or after each position (n: none)
     first = next_ns[np.minimum(o[:, 0], n - 1)]
     p = np.minimum(np.where((o[:, 0] < n) & (first < o[:, 1]), first, o[:, 0]), n - 1)
@@ -422,15 +386,15 @@ def check_sample(s: Sample) -> list[str]:
         tok_of = np.full(len(s.text), -1, dtype=np.int64)  # the last token covering each character (-1: none)
         np.maximum.at(tok_of, np.repeat(o[:, 0] - np.cumsum(lens) + lens, lens) + np.arange(lens.sum()), np.repeat(np.arange(len(o)), lens))
         in_untrained = (tok_of[:L] < 0) | (labels[np.maximum(tok_of[:L], 0)] == -100 if len(labels) else True)
-        try: names, cat = CATEGORIES, _codes(s.char_cats, _CAT_CODE)
-        except KeyError: names = list(dict.fromkeys(s.char_cats)); cat = _codes(s.char_cats, {c: i for i, c in enumerate(names)})
-        trained = np.fromiter(s.char_trained, dtype=bool, count=len(s.char_trained)) & ~_is_space(s.text)[:L]
+        try: names, cat = CATEGORIES, run_codes(s.char_cats, _CAT_CODE)
+        except KeyError: names = list(dict.fromkeys(s.char_cats)); cat = run_codes(s.char_cats, {c: i for i, c in enumerate(names)})
+        trained = np.fromiter(s.char_trained, dtype=bool, count=len(s.char_trained)) & ~is_space(s.text)[:L]
         for c in ("answer", "tool_call", "end_of_turn"):
             bad = np.flatnonzero((cat == names.index(c)) & trained & in_untrained) if c in names else []
             if len(bad): v.append(f"{len(bad)} {c} characters of trained messages fall in untrained tokens (first at char {bad[0]}: {s.text[bad[0]]!r})")
         # the model must learn to stop: after a trained message's answer or reasoning comes trained text it writes to close
         # the turn (an end marker, a call wrapper, or the stop token toolft adds when the template writes none)
-        msg = _codes(s.char_msgs) if s.char_msgs else np.full(L, -1, dtype=np.int64)
+        msg = run_codes(s.char_msgs) if s.char_msgs else np.full(L, -1, dtype=np.int64)
         for k in sorted({sp["message"] for sp in s.spans if sp["trained"]}):
             at = np.flatnonzero(trained & (msg == k))
             if not len(at) or s.char_cats[at[-1]] in ("answer", "reasoning"):
@@ -528,6 +492,7 @@ def mask_record(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()
     "Training samples of one canonical record"
     if tmpl.tokenizer is None: raise ValueError(f"{tmpl.name}: masks need a tokenizer; pass tokenizer= when loading a .jinja template")
     if cfg.think == "drop": record = {**record, "messages": [{k: v for k, v in m.items() if k != "reasoning_content"} for m in record["messages"]]}
+    tmpl = cfg.template(tmpl)
     check_representable(record, probe(tmpl), tmpl.name)
     msgs, tools = record["messages"], record.get("tools") or None
     flagged = {f["message"] for f in record.get("meta", {}).get("flags", []) if f["check"] in cfg.mask_flags}
@@ -615,6 +580,7 @@ def mask_dataset(records: Iterable[dict], tmpl: ChatTemplate, cfg: MaskConfig = 
     import multiprocessing as mp
     from tqdm.auto import tqdm
     records = list(records)
+    tmpl = cfg.template(tmpl)  # a template that cannot take the config fails here, once, not once per record
     bounds = [(a, min(a + chunk, len(records))) for a in range(0, len(records), chunk)]
     workers = min(num_proc or 1, len(bounds)) if "fork" in mp.get_all_start_methods() else 1
     samples, stats, rejected, violations = [], MaskStats(), [], []

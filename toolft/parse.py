@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_parse.ipynb #47a187e7
 from __future__ import annotations
-import json, re
+import json, re, weakref
 from dataclasses import dataclass, field, asdict
 from typing import Callable
 from transformers.utils.chat_parsing.response_parser import parse_response
@@ -111,7 +111,8 @@ FORMATS = {f.name: f for f in [
     OutputFormat("glm", "<tool_call>", "</tool_call>", _ENDS + ("<|user|>", "<|observation|>"), typed=False, families=("hermes",),
                  response_template=_template({"tool_calls": {**_trl_glm["fields"]["tool_calls"],
                                                              "content_args": {**_trl_glm["fields"]["tool_calls"]["content_args"], "value_parser": {"name": "text"}}}})),
-    OutputFormat("llama3", "", "", ("<|eot_id|>", "<|eom_id|>", "<|eot|>", "<|eom|>"), think=None, parse_calls=_llama3_calls, families=("llama3",)),
+    # Llama-3 has no reasoning of its own: `<think>` is the inline form R1-distilled models write (`inline_think`)
+    OutputFormat("llama3", "", "", ("<|eot_id|>", "<|eom_id|>", "<|eot|>", "<|eom|>"), parse_calls=_llama3_calls, families=("llama3",)),
     OutputFormat("functionary", "<function=", "</function>", ("<|eot_id|>", "<|eom_id|>"), think=None, families=("llama3",),
                  response_template=_template(_tagged("<function=", "</function>", name_re=r"(?P<name>[^>\s]+)>"), think=None)),
     OutputFormat("mistral", "[TOOL_CALLS]", "", ("</s>",), think=("[THINK]", "[/THINK]"), parse_calls=_mistral_list_calls, families=("mistral",)),
@@ -263,22 +264,28 @@ def _probe_cases(pr) -> list[list[dict]]:
     user = {"role": "user", "content": "Look up qzx alpha, with a limit of 3."}
     one = _call_msg({"query": "qzx alpha", "limit": 3})
     cases = [[user, one]]
-    if pr.last_reasoning: cases.append([user, _call_msg({"query": "qzx alpha", "limit": 3}, think="qzxTHINKqzx")])
+    if pr.call_reasoning: cases.append([user, _call_msg({"query": "qzx alpha", "limit": 3}, think="qzxTHINKqzx")])
     if pr.parallel_calls: cases.append([user, _call_msg({"query": "qzx alpha", "limit": 3}, {"query": "qzx beta"})])
     tool = {"role": "tool", "tool_call_id": "call_0", "name": "probe_lookup", "content": '{"found": "qzxRESULTqzx"}'}
-    cases.append([user, one, tool, {"role": "assistant", "content": "The answer is qzxANSWERqzx."}])
+    answer = {"role": "assistant", "content": "The answer is qzxANSWERqzx."}
+    cases.append([user, one, tool, answer])
+    if pr.last_reasoning: cases.append([user, one, tool, {**answer, "reasoning_content": "qzxTHINK2qzx"}])
     return cases
 
 
-def _same(p: Parsed, gold: dict) -> bool:
+def _same(p: Parsed, gold: dict, text: str) -> bool:
+    "Does `p` read back `gold` (its reasoning too, where the template wrote it into `text`)?"
     want = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in gold.get("tool_calls") or []]
-    return p.ok and p.calls == want and p.content == (gold.get("content") or "").strip()
+    r = (gold.get("reasoning_content") or "").strip()
+    return p.ok and p.calls == want and p.content == (gold.get("content") or "").strip() and (p.reasoning or None) == (r if r and r in text else None)
+
+
+_FORMAT_OF = weakref.WeakKeyDictionary()  # template -> the output format found for it
 
 
 def output_format(tmpl: ChatTemplate) -> OutputFormat:
-    "The format whose parser reads back what this template renders (RenderError when none does)"
-    cached = getattr(tmpl, "_output_format", None)
-    if cached: return cached
+    "The format whose parser reads back what this template renders (RenderError when none does; found once per template)"
+    if tmpl in _FORMAT_OF: return _FORMAT_OF[tmpl]
     pr = probe(tmpl)
     if not pr.tool_call: raise RenderError(f"{tmpl.name}: the template does not render tool calls, so there is no call format to parse")
     golds = []
@@ -290,13 +297,15 @@ def output_format(tmpl: ChatTemplate) -> OutputFormat:
     order = sorted(FORMATS.values(), key=lambda f: tmpl.family.name not in f.families)
     tried = []
     for f in order:
-        if all(_same(parse_output(c, f, _T, prompt=p), g) for p, c, g in golds):
-            tmpl._output_format = f
+        if all(_same(parse_output(c, f, _T, prompt=p), g, c) for p, c, g in golds):
+            _FORMAT_OF[tmpl] = f
             return f
         tried.append(f.name)
     raise RenderError(f"{tmpl.name}: none of the output formats {tried} reads back what this template renders, e.g. {golds[0][1][:120]!r}")
 
 # %% ../nbs/30_parse.ipynb #57bda751
+import collections
+
 def round_trip(tmpl: ChatTemplate, records: list[dict]) -> collections.Counter:
     "Parse the gold completion of every assistant message of `records`: counts of `ok` and of each failure kind"
     fmt, c = output_format(tmpl), collections.Counter()
@@ -312,5 +321,5 @@ def round_trip(tmpl: ChatTemplate, records: list[dict]) -> collections.Counter:
             if m.get("content") and m["content"] not in tmpl.render(msgs[:k + 1], r.get("tools")):
                 c["answer_not_rendered"] += 1; continue
             p = parse_output(text, fmt, r.get("tools"), prompt=prompt)
-            c["ok" if _same(p, m) else "wrong"] += 1
+            c["ok" if _same(p, m, text) else "wrong"] += 1
     return c

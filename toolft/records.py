@@ -9,16 +9,21 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 from functools import lru_cache
+from fastcore.basics import patch
+
 
 # %% auto #0
-__all__ = ['DECISIONS', 'FLAT_ROLES', 'TURN_KEYS', 'STEP_KEYS', 'READERS', 'FieldError', 'RecordError', 'parse_arguments',
-           'result_text', 'result_value', 'normalize_tools', 'Event', 'assemble', 'infer_decision', 'turns_of',
-           'events_from_nested', 'events_from_flat', 'events_from_openai', 'detect_format', 'Normalized', 'normalize',
-           'to_nested', 'iter_raw', 'write_jsonl', 'read_jsonl', 'to_arrow_row', 'from_arrow_row', 'arrow_features',
-           'to_dataset', 'from_dataset', 'try_normalize']
+__all__ = ['DECISIONS', 'LEGACY_DECISIONS', 'FLAT_ROLES', 'TURN_KEYS', 'STEP_KEYS', 'PY_TYPES', 'JSON_TYPES', 'STOP_WORDS',
+           'READERS', 'FieldError', 'RecordError', 'field_path', 'parse_arguments', 'result_text', 'result_value',
+           'python_schema', 'normalize_tools', 'source_tools', 'type_warnings', 'Event', 'Assembly', 'assemble',
+           'words', 'asks_for_argument', 'infer_decision', 'turns_of', 'events_from_nested', 'events_from_flat',
+           'events_from_openai', 'detect_format', 'Normalized', 'normalize', 'to_nested', 'iter_raw', 'write_jsonl',
+           'read_jsonl', 'to_arrow_row', 'from_arrow_row', 'arrow_features', 'to_dataset', 'from_dataset',
+           'try_normalize']
 
 # %% ../nbs/00_records.ipynb #49d797c1
-DECISIONS = ("tool_call", "no_tool", "clarify", "cannot_answer")
+DECISIONS = ("tool_call", "answer", "clarify", "cannot_answer")  # one vocabulary: records, validation, scorers and reports
+LEGACY_DECISIONS = {"no_tool": "answer"}  # labels of earlier toolft versions, still read
 FLAT_ROLES = ("system", "user", "assistant_think", "assistant_tool", "tool_result", "tool", "assistant_answer")
 TURN_KEYS = ("user", "assistant_think", "assistant_tool", "tool_result", "steps", "answer_think", "assistant_answer", "decision")
 STEP_KEYS = ("assistant_think", "assistant_tool", "tool_result")
@@ -46,7 +51,9 @@ class RecordError(ValueError):
         return "\n".join(f"{loc + ': ' if loc else ''}{e}" for e in self.errors)
 
 # %% ../nbs/00_records.ipynb #6f8fa2e3
-def _join(path, key): return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
+def field_path(path, key):
+    "`path` extended by `key`: `a.b`, `a[0]` (the field paths errors name)"
+    return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
 
 
 def parse_arguments(args, path: str, errors: list) -> dict | None:
@@ -77,6 +84,103 @@ def result_value(text: str):
     return text
 
 # %% ../nbs/00_records.ipynb #d9298553
+PY_TYPES = {
+    "dict": "object", "object": "object", "hashmap": "object", "map": "object", "mapping": "object",
+    "float": "number", "double": "number", "number": "number", "decimal": "number",
+    "int": "integer", "integer": "integer", "long": "integer", "short": "integer", "byte": "integer",
+    "str": "string", "string": "string", "char": "string",
+    "bool": "boolean", "boolean": "boolean",
+    "list": "array", "array": "array", "tuple": "array", "arraylist": "array", "set": "array", "sequence": "array",
+    "any": None, "null": "null", "none": "null", "nonetype": "null",
+}
+JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+_GENERIC = re.compile(r"^(\w+)\[(.*)\]$")
+
+
+def _map_type(t, path, errors) -> dict | None:
+    "JSON Schema fragment for one source type name (`{}` for `any`), or None after recording an error"
+    if isinstance(t, list):
+        frags = [_map_type(x, field_path(path, i), errors) for i, x in enumerate(t)]
+        if any(f is None for f in frags): return None
+        if any("type" not in f for f in frags): return {}
+        return {"type": [f["type"] for f in frags]}
+    if not isinstance(t, str):
+        errors.append(FieldError(path, f"a type must be a string, got {type(t).__name__}", check="schema")); return None
+    s = t.strip()
+    if s.lower().endswith(", optional"): s = s[: -len(", optional")].strip()
+    if (m := _GENERIC.match(s)):
+        outer, inner = m.group(1).lower(), m.group(2).strip()
+        if outer == "optional": return _map_type(inner, path, errors)
+        if outer == "union":
+            frags = [_map_type(x.strip(), path, errors) for x in inner.split(",")]
+            if any(f is None for f in frags): return None
+            return {} if any("type" not in f for f in frags) else {"type": [f["type"] for f in frags]}
+        if outer in ("list", "set", "sequence", "tuple") and "," not in inner:
+            item = _map_type(inner, path, errors)
+            return None if item is None else {"type": "array", "items": item}
+        s = outer
+    key = s.lower()
+    if key not in PY_TYPES:
+        errors.append(FieldError(path, f"unknown type {t!r}; expected a JSON Schema type or a Python/Java name (str, int, float, dict, List[int], 'str, optional', any, HashMap, long, ...)", check="schema"))
+        return None
+    return {} if PY_TYPES[key] is None else {"type": PY_TYPES[key]}
+
+
+def _conv(s, path, errors, notes) -> dict:
+    if not isinstance(s, dict):
+        errors.append(FieldError(path, f"a schema must be an object, got {type(s).__name__}", check="schema")); return {}
+    out = {}
+    for k, v in s.items():
+        kp = field_path(path, k)
+        if k == "type":
+            frag = _map_type(v, kp, errors)
+            if frag is None: continue
+            if notes is not None and frag.get("type") != v:
+                notes.append(FieldError(kp, f"Python-style type {v!r} read as JSON Schema {frag.get('type', 'any')!r}", "warning", "types"))
+            out.update({fk: fv for fk, fv in frag.items() if fk == "type" or fk not in s})
+        elif k == "properties":
+            if not isinstance(v, dict): errors.append(FieldError(kp, "properties must be an object of schemas", check="schema")); continue
+            props, req = {}, []
+            for name, sub in v.items():
+                if isinstance(sub, dict) and isinstance(sub.get("required"), bool):  # BFCL: `required: true` inside the property
+                    if sub["required"]: req.append(name)
+                    if notes is not None: notes.append(FieldError(field_path(field_path(kp, name), "required"), "a property-level `required` flag moved into the object's `required` list", "warning", "types"))
+                    sub = {a: b for a, b in sub.items() if a != "required"}
+                props[name] = _conv(sub, field_path(kp, name), errors, notes)
+            out["properties"] = props
+            if req: out["required"] = [*(s.get("required") if isinstance(s.get("required"), list) else []), *[r for r in req if r not in (s.get("required") or [])]]
+        elif k in ("items", "additionalProperties") and isinstance(v, dict): out[k] = _conv(v, kp, errors, notes)
+        elif k == "items" and isinstance(v, list): out["prefixItems"] = [_conv(x, field_path(kp, i), errors, notes) for i, x in enumerate(v)]
+        elif k in ("anyOf", "oneOf", "allOf") and isinstance(v, list): out[k] = [_conv(x, field_path(kp, i), errors, notes) for i, x in enumerate(v)]
+        elif k == "required" and "required" in out: continue  # already merged with property-level flags
+        else: out[k] = v
+    return out
+
+
+def python_schema(params,  # a schema written with Python/Java type names (usually a function's `parameters`)
+                  path: str = "parameters",  # source field path of `params`, used in errors and notes
+                  errors: list | None = None,  # collect `FieldError`s here; if None, raise `RecordError`
+                  notes: list | None = None,  # collect one warning `FieldError` per converted field here
+                 ) -> dict:
+    "JSON Schema from a schema written with Python/Java type names (`dict`, `float`, `tuple`, `any`, `str, optional`, `List[int]`...)"
+    errs = [] if errors is None else errors
+    out = _conv(params, path, errs, notes)
+    if errors is None and errs: raise RecordError(errs)
+    return out
+
+
+def _has_python_types(s) -> bool:
+    "Does a schema (anywhere inside) use a type that is not JSON Schema's, or BFCL's property-level `required: bool`?"
+    if isinstance(s, list): return any(_has_python_types(x) for x in s)
+    if not isinstance(s, dict): return False
+    t = s.get("type")
+    if any(not isinstance(x, str) or x not in JSON_TYPES for x in (t if isinstance(t, list) else [] if t is None else [t])): return True
+    if isinstance(s.get("required"), bool): return True
+    props = s.get("properties")
+    if isinstance(props, dict) and any(_has_python_types(v) for v in props.values()): return True
+    return any(_has_python_types(s.get(k)) for k in ("items", "additionalProperties", "anyOf", "oneOf", "allOf", "prefixItems"))
+
+
 @lru_cache(maxsize=4096)
 def _schema_problem(params_json: str) -> str | None:
     "Why a parameters schema is not valid JSON Schema (None if it is); cached: datasets repeat the same schemas in every row"
@@ -86,8 +190,10 @@ def _schema_problem(params_json: str) -> str | None:
     return None
 
 
-def normalize_tools(tools, path: str, errors: list) -> list[dict]:
-    "Wrapped OpenAI tool schemas from a list (or JSON string) of wrapped or bare schemas"
+def normalize_tools(tools, path: str, errors: list,
+                    notes: list | None = None,  # warnings for converted Python-style types go here
+                   ) -> list[dict]:
+    "Wrapped OpenAI tool schemas from a list (or JSON string) of wrapped or bare schemas; Python-style types converted"
     if tools is None: return []
     if isinstance(tools, str):
         try: tools = json.loads(tools) if tools.strip() else []
@@ -98,19 +204,41 @@ def normalize_tools(tools, path: str, errors: list) -> list[dict]:
         errors.append(FieldError(path, f"tools must be a list of schemas, got {type(tools).__name__}")); return []
     out = []
     for i, t in enumerate(tools):
-        p = _join(path, i)
+        p = field_path(path, i)
         if isinstance(t, str):
             try: t = json.loads(t)
             except json.JSONDecodeError: errors.append(FieldError(p, "tool schema is a string but not valid JSON")); continue
         if not isinstance(t, dict): errors.append(FieldError(p, "tool schema must be an object")); continue
         fn = t.get("function", t) if t.get("type", "function") == "function" else None
+        fp = field_path(p, "function") if fn is not t else p  # where the function schema sits in the source
         if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or not fn.get("name"):
-            errors.append(FieldError(_join(p, "name"), "tool schema needs a `name`")); continue
+            errors.append(FieldError(field_path(fp, "name"), "tool schema needs a `name`")); continue
         params = fn.get("parameters", {"type": "object", "properties": {}})
+        if isinstance(fn.get("required"), list) and isinstance(params, dict) and "required" not in params:  # xLAM/APIGen write it beside `parameters`
+            params, fn = {**params, "required": fn["required"]}, {k: v for k, v in fn.items() if k != "required"}
+            if notes is not None: notes.append(FieldError(field_path(fp, "required"), "`required` beside `parameters` moved into `parameters.required`", "warning", "types"))
+        if _has_python_types(params):
+            n = len(errors)
+            params = python_schema(params, field_path(fp, "parameters"), errors, notes)
+            if len(errors) > n: continue
         problem = _schema_problem(json.dumps(params, sort_keys=True, default=str))
-        if problem: errors.append(FieldError(_join(p, "parameters"), f"not a valid JSON Schema: {problem}")); continue
+        if problem: errors.append(FieldError(field_path(fp, "parameters"), f"not a valid JSON Schema: {problem}")); continue
         out.append({"type": "function", "function": {**fn, "parameters": params}})
     return out
+
+
+def source_tools(record: dict) -> list:
+    "The tools of a canonical record as its source wrote them (before Python-style types were converted)"
+    meta = record.get("meta") or {}
+    return meta["source_tools"] if "source_tools" in meta else record.get("tools", [])
+
+
+def type_warnings(record: dict) -> list[FieldError]:
+    "One warning per Python-style type converted when `record`'s tools were read (from `meta['source_tools']`)"
+    meta = record.get("meta") or {}
+    if "source_tools" not in meta: return []
+    notes = []; normalize_tools(meta["source_tools"], "tools", [], notes)
+    return notes
 
 # %% ../nbs/00_records.ipynb #f2075c88
 @dataclass
@@ -129,108 +257,194 @@ def _call_from(raw, path, errors, n_calls) -> dict | None:
         except json.JSONDecodeError: errors.append(FieldError(path, "a tool call must be an object {name, arguments}; got a string that is not JSON")); return None
     if not isinstance(raw, dict):
         errors.append(FieldError(path, f"a tool call must be an object {{name, arguments}}, got {type(raw).__name__}")); return None
-    fn, fpath = (raw["function"], _join(path, "function")) if isinstance(raw.get("function"), dict) else (raw, path)
+    fn, fpath = (raw["function"], field_path(path, "function")) if isinstance(raw.get("function"), dict) else (raw, path)
     name = fn.get("name")
     if not isinstance(name, str) or not name.strip():
-        errors.append(FieldError(_join(fpath, "name"), "a tool call needs a non-empty string `name`")); return None
+        errors.append(FieldError(field_path(fpath, "name"), "a tool call needs a non-empty string `name`")); return None
     akey = "arguments" if "arguments" in fn else "parameters"  # Llama-3 writes `parameters`
-    args = parse_arguments(fn.get(akey), _join(fpath, akey), errors)
+    args = parse_arguments(fn.get(akey), field_path(fpath, akey), errors)
     if args is None: return None
     cid = raw.get("id")
-    if cid is not None and not isinstance(cid, str): errors.append(FieldError(_join(path, "id"), "a call id must be a string")); return None
+    if cid is not None and not isinstance(cid, str): errors.append(FieldError(field_path(path, "id"), "a call id must be a string")); return None
     return {"id": cid or f"call_{n_calls}", "type": "function", "function": {"name": name, "arguments": args}}
 
-# %% ../nbs/00_records.ipynb #437da401
+# %% ../nbs/00_records.ipynb #daef53d9
 def _str_field(v, path, errors, what):
     if isinstance(v, str): return v
     errors.append(FieldError(path, f"{what} must be a string, got {type(v).__name__}"))
 
 
+class Assembly:
+    "Messages built from events one at a time: each part's source path in `origin`, problems in `errors`"
+    def __init__(self, errors: list[FieldError]):
+        self.msgs, self.origin, self.decisions, self.errors = [], {}, [], errors
+        self.think = None  # pending reasoning: (text, path)
+        self.waiting = []  # calls without a result yet: [(call, message index)]
+        self.open_calls = None  # index of the assistant message that is still collecting parallel calls
+        self.last_answer = None  # index of an answer message a call may still attach to
+        self.n_calls = 0
+
+    def add(self, m: dict, path: str) -> int:
+        self.msgs.append(m); self.origin[("msg", len(self.msgs) - 1)] = path; return len(self.msgs) - 1
+
+    def take_think(self, m: dict) -> dict:
+        "`m` with the pending reasoning attached (and nothing pending any more)"
+        if self.think: m["reasoning_content"] = self.think[0]; self.origin[("think", len(self.msgs))] = self.think[1]; self.think = None
+        return m
+
+    def has_user(self) -> bool: return any(m["role"] == "user" for m in self.msgs)
+
+    def feed(self, ev: Event):
+        handler = getattr(self, f"on_{'turn' if ev.kind in ('system', 'user') else ev.kind}", None)
+        if handler is None: raise ValueError(f"unknown event kind {ev.kind!r}")
+        handler(ev)
+
+# %% ../nbs/00_records.ipynb #1b4930fb
+@patch
+def on_decision(self: Assembly, ev: Event):
+    value = LEGACY_DECISIONS.get(ev.value, ev.value) if isinstance(ev.value, str) else ev.value
+    if value not in DECISIONS: self.errors.append(FieldError(ev.path, f"unknown decision {ev.value!r}; expected one of {DECISIONS}"))
+    self.decisions.append((sum(m["role"] == "user" for m in self.msgs) - 1, value))
+
+# %% ../nbs/00_records.ipynb #96b7a348
+@patch
+def on_turn(self: Assembly, ev: Event):
+    if self.think: self.errors.append(FieldError(self.think[1], "reasoning is not followed by a tool call or an answer")); self.think = None
+    if any(c for c, _ in self.waiting):
+        self.errors.append(FieldError(ev.path, f"tool call(s) {[c['function']['name'] for c, _ in self.waiting if c]} got no tool_result before this message"))
+    self.waiting, self.open_calls, self.last_answer = [], None, None
+    text = _str_field(ev.value, ev.path, self.errors, f"{ev.kind} content")
+    if text is None: return
+    if ev.kind == "system" and self.msgs: self.errors.append(FieldError(ev.path, "a system message must come first")); return
+    self.add({"role": ev.kind, "content": text}, ev.path)
+
+# %% ../nbs/00_records.ipynb #fe165e8d
+@patch
+def on_think(self: Assembly, ev: Event):
+    text = _str_field(ev.value, ev.path, self.errors, "reasoning")
+    if text is None: return
+    if self.think: self.errors.append(FieldError(ev.path, "two reasoning blocks in a row (the first is not followed by a call or answer)"))
+    if self.waiting: self.errors.append(FieldError(ev.path, "reasoning comes before the results of the previous tool call(s)"))
+    self.think, self.open_calls, self.last_answer = (text, ev.path), None, None
+
+# %% ../nbs/00_records.ipynb #771b8e76
+@patch
+def on_call(self: Assembly, ev: Event):
+    if not self.has_user(): self.errors.append(FieldError(ev.path, "a tool call before any user message"))
+    call = _call_from(ev.value, ev.path, self.errors, self.n_calls)
+    if call is None:  # already reported; its result must not be reported again as an orphan
+        self.waiting.append((None, None)); return
+    self.n_calls += 1
+    if self.open_calls is not None and not self.think:
+        i = self.open_calls
+    elif self.last_answer is not None and not self.think and not self.msgs[self.last_answer].get("tool_calls"):
+        i = self.open_calls = self.last_answer
+    else:
+        if self.waiting: self.errors.append(FieldError(ev.path, "a new tool call before the results of the previous call(s)"))
+        i = self.open_calls = self.add(self.take_think({"role": "assistant", "content": ""}), ev.path)
+    self.msgs[i].setdefault("tool_calls", []).append(call)
+    self.origin[("call", i, len(self.msgs[i]["tool_calls"]) - 1)] = ev.path
+    self.waiting.append((call, i)); self.last_answer = None
+
+# %% ../nbs/00_records.ipynb #aa3f0576
+@patch
+def on_result(self: Assembly, ev: Event):
+    if not self.waiting:
+        self.errors.append(FieldError(ev.path, "a tool result with no tool call before it")); return
+    j = next((n for n, (c, _) in enumerate(self.waiting) if c and c["id"] == ev.call_id), 0) if ev.call_id else 0
+    if ev.call_id and self.waiting[j][0] and self.waiting[j][0]["id"] != ev.call_id:
+        self.errors.append(FieldError(ev.path, f"tool result answers call id {ev.call_id!r}, but no waiting call has that id")); return
+    call, _ = self.waiting.pop(j)
+    if call is None: return
+    self.add({"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"], "content": result_text(ev.value)}, ev.path)
+    self.open_calls = self.last_answer = None
+
+# %% ../nbs/00_records.ipynb #959e5408
+@patch
+def on_answer(self: Assembly, ev: Event):
+    text = _str_field(ev.value, ev.path, self.errors, "answer")
+    if text is None: return
+    if any(c for c, _ in self.waiting):
+        self.errors.append(FieldError(ev.path, f"answer comes before the result of tool call(s) {[c['function']['name'] for c, _ in self.waiting if c]}"))
+    if not self.has_user(): self.errors.append(FieldError(ev.path, "an assistant answer before any user message"))
+    self.last_answer = self.add(self.take_think({"role": "assistant", "content": text}), ev.path); self.open_calls = None
+
+# %% ../nbs/00_records.ipynb #cca35e1f
 def assemble(events: list[Event], errors: list[FieldError]) -> tuple[list[dict], dict, list]:
     "Messages from `events`; returns (messages, origin: (kind, index...) -> source path, annotated decisions)"
-    msgs, origin, decisions = [], {}, []
-    think = None  # pending reasoning: (text, path)
-    waiting = []  # calls without a result yet: [(call, message index)]
-    open_calls = None  # index of the assistant message that is still collecting parallel calls
-    last_answer = None  # index of an answer message a call may still attach to
-    n_calls = 0
-
-    def add(m, path):
-        msgs.append(m); origin[("msg", len(msgs) - 1)] = path; return len(msgs) - 1
-
-    for ev in events:
-        k = ev.kind
-        if k == "decision":
-            if ev.value not in DECISIONS: errors.append(FieldError(ev.path, f"unknown decision {ev.value!r}; expected one of {DECISIONS}"))
-            decisions.append((sum(m["role"] == "user" for m in msgs) - 1, ev.value)); continue
-        if k in ("system", "user"):
-            if think: errors.append(FieldError(think[1], "reasoning is not followed by a tool call or an answer")); think = None
-            if any(c for c, _ in waiting): errors.append(FieldError(ev.path, f"tool call(s) {[c['function']['name'] for c, _ in waiting if c]} got no tool_result before this message"))
-            waiting, open_calls, last_answer = [], None, None
-            text = _str_field(ev.value, ev.path, errors, f"{k} content")
-            if text is None: continue
-            if k == "system" and msgs: errors.append(FieldError(ev.path, "a system message must come first")); continue
-            add({"role": k, "content": text}, ev.path)
-        elif k == "think":
-            text = _str_field(ev.value, ev.path, errors, "reasoning")
-            if text is None: continue
-            if think: errors.append(FieldError(ev.path, "two reasoning blocks in a row (the first is not followed by a call or answer)"))
-            if waiting: errors.append(FieldError(ev.path, "reasoning comes before the results of the previous tool call(s)"))
-            think, open_calls, last_answer = (text, ev.path), None, None
-        elif k == "call":
-            if not any(m["role"] == "user" for m in msgs): errors.append(FieldError(ev.path, "a tool call before any user message"))
-            call = _call_from(ev.value, ev.path, errors, n_calls)
-            if call is None:  # already reported; its result must not be reported again as an orphan
-                waiting.append((None, None)); continue
-            n_calls += 1
-            if open_calls is not None and not think:
-                i = open_calls
-            elif last_answer is not None and not think and not msgs[last_answer].get("tool_calls"):
-                i = open_calls = last_answer
-            else:
-                if waiting: errors.append(FieldError(ev.path, "a new tool call before the results of the previous call(s)"))
-                m = {"role": "assistant", "content": ""}
-                if think: m["reasoning_content"] = think[0]; origin[("think", len(msgs))] = think[1]; think = None
-                i = open_calls = add(m, ev.path)
-            msgs[i].setdefault("tool_calls", []).append(call)
-            origin[("call", i, len(msgs[i]["tool_calls"]) - 1)] = ev.path
-            waiting.append((call, i)); last_answer = None
-        elif k == "result":
-            if not waiting:
-                errors.append(FieldError(ev.path, "a tool result with no tool call before it")); continue
-            j = next((n for n, (c, _) in enumerate(waiting) if c and c["id"] == ev.call_id), 0) if ev.call_id else 0
-            if ev.call_id and waiting[j][0] and waiting[j][0]["id"] != ev.call_id:
-                errors.append(FieldError(ev.path, f"tool result answers call id {ev.call_id!r}, but no waiting call has that id")); continue
-            call, _ = waiting.pop(j)
-            if call is None: continue
-            add({"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"], "content": result_text(ev.value)}, ev.path)
-            open_calls = last_answer = None
-        elif k == "answer":
-            text = _str_field(ev.value, ev.path, errors, "answer")
-            if text is None: continue
-            if any(c for c, _ in waiting): errors.append(FieldError(ev.path, f"answer comes before the result of tool call(s) {[c['function']['name'] for c, _ in waiting if c]}"))
-            if not any(m["role"] == "user" for m in msgs): errors.append(FieldError(ev.path, "an assistant answer before any user message"))
-            m = {"role": "assistant", "content": text}
-            if think: m["reasoning_content"] = think[0]; origin[("think", len(msgs))] = think[1]; think = None
-            last_answer = add(m, ev.path); open_calls = None
-        else: raise ValueError(f"unknown event kind {k!r}")
-    if think: errors.append(FieldError(think[1], "reasoning is not followed by a tool call or an answer"))
-    return msgs, origin, decisions
+    a = Assembly(errors)
+    for ev in events: a.feed(ev)
+    if a.think: errors.append(FieldError(a.think[1], "reasoning is not followed by a tool call or an answer"))
+    return a.msgs, a.origin, a.decisions
 
 # %% ../nbs/00_records.ipynb #8abd4da8
-_CANNOT = re.compile(r"\b(can(?:no|')t|unable to|not able to|don't have (?:access|a tool|the ability)|no (?:tool|function) (?:is |that )?(?:available|can)|isn't available|not available|outside (?:of )?what i can)\b", re.I)
-_ASKS = re.compile(r"\?\s*$|\b(could|can) you (tell|give|provide|specify|clarify|confirm)\b|\bwhich (one|city|date|unit)\b", re.I)
+STOP_WORDS = set("a an the of for to and or in on at by is are be get set with from into this that what which how do does can you your me my i it its as find fetch retrieve use using given specified provided".split())
 
 
-def infer_decision(replies: list[dict]) -> str | None:
+def words(text: str) -> set[str]:
+    "Lower-cased content words, trailing plural s stripped, stop words removed"
+    out = set()
+    for w in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(text)).lower()):
+        if len(w) > 4 and w.endswith("ies"): w = w[:-3] + "y"
+        elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "is", "us")): w = w[:-1]
+        if w not in STOP_WORDS and len(w) > 1: out.add(w)
+    return out
+
+
+_CANNOT = re.compile(r"\b(can(?:no|')t(?! wait)|unable to|not able to|"
+                     r"(?:don't|do not|doesn't|does not) (?:have|include|support|provide|offer|seem to (?:have|include|support)) (?:the |a |an |any )?(?:real-time |direct )?(?:access|tools?|functions?|functionality|ability|capabilit(?:y|ies)|means|way)|"
+                     r"no (?:tool|function)s? (?:is |are |that |to |for |available|can)|(?:isn't|is not|aren't|are not) (?:available|supported)|not available|"
+                     r"not (?:equipped|designed) to|outside (?:of )?(?:what i can|my)|beyond (?:my|the scope)|i can only (?:assist|help|answer))", re.I)
+_OFFER = re.compile(r"^\W*(?:would you like|do you (?:want|need)|shall i|(?:can|may) i|is there|how about|what about|why not)\b|\b(?:anything else|any other|something else|else i can)\b", re.I)
+_REQUEST = re.compile(r"\b((?:please|kindly) (?:tell|provide|give|share|specify|send|enter|let me know|confirm|clarify|choose|select|indicate)|"
+                      r"(?:could|can|would) you (?:please |kindly )?(?:tell|give|provide|specify|clarify|confirm|share|let me know|indicate)|"
+                      r"(?:i|we)(?:'d| would|'ll| will)? need (?:to know |the |your |some |a |an |more |you to )|"
+                      r"(?:let me know|tell me) (?:the |your |which |what |when |where |how |who ))|\bwhich (?:one|city|date|unit)\b", re.I)
+_QWORD = re.compile(r"^\W*(?:and |also |so )?(?:for |at |on |in |from |to )?(?:what|which|when|where|who|whom|how many|how much|how long|how old)\b", re.I)
+_VAGUE = set("number name value type string list default optional required specified user data information detail format example id the".split())
+
+
+def _sentences(text: str) -> list[str]: return [s.strip() for s in re.findall(r"[^.!?\n]+[.!?]*", text or "") if s.strip()]
+
+
+def asks_for_argument(text: str,  # an assistant reply
+                      tools: list | None,  # the offered (wrapped) tool schemas
+                     ) -> list[tuple[str, str]]:
+    "(tool, parameter) pairs of required arguments that a question or request in `text` names"
+    out = []
+    asks = [s for s in _sentences(text) if (s.endswith("?") and not _OFFER.search(s)) or _REQUEST.search(s) or _QWORD.match(s)]
+    if not asks or not tools: return out
+    sw = [words(s) for s in asks]
+    for t in tools:
+        fn = t.get("function", t) if isinstance(t, dict) else {}
+        params = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
+        props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+        for p in params.get("required") or []:
+            if not isinstance(p, str): continue
+            d = props.get(p) if isinstance(props.get(p), dict) else {}
+            name_w = {w for w in words(p.replace("_", " ")) if len(w) >= 3} - _VAGUE
+            desc_w = {w for w in words(d.get("description", "")) if len(w) >= 4} - _VAGUE
+            if any(name_w & w or desc_w & w for w in sw): out.append((fn.get("name"), p))
+    return out
+
+
+def _asks(text: str) -> bool:
+    "A closing question that is not an offer, or a request anywhere ('Why did the scarecrow…? Because…' asks nothing)"
+    sents = _sentences(text)
+    return bool(sents) and (sents[-1].endswith("?") and not _OFFER.search(sents[-1])) or any(_REQUEST.search(s) for s in sents)
+
+
+def infer_decision(replies: list[dict],  # the messages answering one user turn
+                   tools: list | None = None,  # the offered schemas: a request naming a required argument is `clarify`
+                  ) -> str | None:
     "Decision label for the assistant messages answering one user turn (None if there are none)"
     asst = [m for m in replies if m["role"] == "assistant"]
     if not asst: return None
     if any(m.get("tool_calls") for m in asst): return "tool_call"
     text = asst[-1].get("content") or ""
     if _CANNOT.search(text): return "cannot_answer"
-    if _ASKS.search(text): return "clarify"
-    return "no_tool"
+    if _asks(text) or asks_for_argument(text, tools): return "clarify"
+    return "answer"
 
 
 def turns_of(messages: list[dict]) -> list[tuple[int, int]]:
@@ -243,28 +457,28 @@ def _unknown_keys(d, allowed, path, errors):
     for k in d:
         if k not in allowed:
             near = difflib.get_close_matches(k, allowed, n=1)
-            errors.append(FieldError(_join(path, k), f"unknown field {k!r}" + (f"; did you mean {near[0]!r}?" if near else f"; expected one of {list(allowed)}")))
+            errors.append(FieldError(field_path(path, k), f"unknown field {k!r}" + (f"; did you mean {near[0]!r}?" if near else f"; expected one of {list(allowed)}")))
 
 
 def _step_events(d, path, errors, allow_think=True):
     ev = []
-    if allow_think and "assistant_think" in d: ev.append(Event("think", d["assistant_think"], _join(path, "assistant_think")))
+    if allow_think and "assistant_think" in d: ev.append(Event("think", d["assistant_think"], field_path(path, "assistant_think")))
     calls = d.get("assistant_tool")
     if calls is None:
-        if "tool_result" in d: errors.append(FieldError(_join(path, "tool_result"), "a tool result with no assistant_tool beside it"))
+        if "tool_result" in d: errors.append(FieldError(field_path(path, "tool_result"), "a tool result with no assistant_tool beside it"))
         return ev
-    cpath = _join(path, "assistant_tool")
+    cpath = field_path(path, "assistant_tool")
     if isinstance(calls, list):
         if not calls: errors.append(FieldError(cpath, "assistant_tool is an empty list")); return ev
-        ev += [Event("call", c, _join(cpath, i)) for i, c in enumerate(calls)]
+        ev += [Event("call", c, field_path(cpath, i)) for i, c in enumerate(calls)]
         if "tool_result" in d:
-            res, rpath = d["tool_result"], _join(path, "tool_result")
+            res, rpath = d["tool_result"], field_path(path, "tool_result")
             if not isinstance(res, list) or len(res) != len(calls):
                 errors.append(FieldError(rpath, f"with {len(calls)} parallel calls, tool_result must be a list of {len(calls)} results aligned with them"))
-            else: ev += [Event("result", r, _join(rpath, i)) for i, r in enumerate(res)]
+            else: ev += [Event("result", r, field_path(rpath, i)) for i, r in enumerate(res)]
     else:
         ev.append(Event("call", calls, cpath))
-        if "tool_result" in d: ev.append(Event("result", d["tool_result"], _join(path, "tool_result")))
+        if "tool_result" in d: ev.append(Event("result", d["tool_result"], field_path(path, "tool_result")))
     return ev
 
 
@@ -277,24 +491,24 @@ def events_from_nested(rec: dict, errors: list) -> list[Event]:
         p = f"turns[{t}]"
         if not isinstance(turn, dict): errors.append(FieldError(p, "a turn must be an object")); continue
         _unknown_keys(turn, TURN_KEYS, p, errors)
-        if "user" not in turn: errors.append(FieldError(_join(p, "user"), "a turn needs a `user` message"))
-        else: ev.append(Event("user", turn["user"], _join(p, "user")))
-        if "decision" in turn: ev.append(Event("decision", turn["decision"], _join(p, "decision")))
+        if "user" not in turn: errors.append(FieldError(field_path(p, "user"), "a turn needs a `user` message"))
+        else: ev.append(Event("user", turn["user"], field_path(p, "user")))
+        if "decision" in turn: ev.append(Event("decision", turn["decision"], field_path(p, "decision")))
         steps = turn.get("steps", [])
-        if not isinstance(steps, list): errors.append(FieldError(_join(p, "steps"), "steps must be a list")); steps = []
+        if not isinstance(steps, list): errors.append(FieldError(field_path(p, "steps"), "steps must be a list")); steps = []
         has_top = "assistant_tool" in turn
         if has_top or not steps: ev += _step_events(turn, p, errors)
         elif "assistant_think" in turn:  # reasoning at turn level belongs to the first step
-            if isinstance(steps[0], dict) and "assistant_think" not in steps[0]: ev.append(Event("think", turn["assistant_think"], _join(p, "assistant_think")))
-            else: errors.append(FieldError(_join(p, "assistant_think"), "turn-level assistant_think with steps[0] having its own; put it in one place"))
+            if isinstance(steps[0], dict) and "assistant_think" not in steps[0]: ev.append(Event("think", turn["assistant_think"], field_path(p, "assistant_think")))
+            else: errors.append(FieldError(field_path(p, "assistant_think"), "turn-level assistant_think with steps[0] having its own; put it in one place"))
         for s, step in enumerate(steps):
-            sp = _join(_join(p, "steps"), s)
+            sp = field_path(field_path(p, "steps"), s)
             if not isinstance(step, dict): errors.append(FieldError(sp, "a step must be an object")); continue
             _unknown_keys(step, STEP_KEYS, sp, errors)
-            if "assistant_tool" not in step: errors.append(FieldError(_join(sp, "assistant_tool"), "a step needs an assistant_tool")); continue
+            if "assistant_tool" not in step: errors.append(FieldError(field_path(sp, "assistant_tool"), "a step needs an assistant_tool")); continue
             ev += _step_events(step, sp, errors)
-        if "answer_think" in turn: ev.append(Event("think", turn["answer_think"], _join(p, "answer_think")))
-        if "assistant_answer" in turn: ev.append(Event("answer", turn["assistant_answer"], _join(p, "assistant_answer")))
+        if "answer_think" in turn: ev.append(Event("think", turn["answer_think"], field_path(p, "answer_think")))
+        if "assistant_answer" in turn: ev.append(Event("answer", turn["assistant_answer"], field_path(p, "assistant_answer")))
     return ev
 
 # %% ../nbs/00_records.ipynb #67c94ac4
@@ -306,18 +520,18 @@ def _flat_events(msgs, errors) -> list[Event]:
         role, content = m.get("role"), m.get("content")
         if role not in FLAT_ROLES:
             near = difflib.get_close_matches(str(role), FLAT_ROLES, n=1)
-            errors.append(FieldError(_join(p, "role"), f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else ""))); continue
-        cp = _join(p, "content")
+            errors.append(FieldError(field_path(p, "role"), f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else ""))); continue
+        cp = field_path(p, "content")
         if role == "assistant_tool":
             if isinstance(content, str):
                 try: content = json.loads(content)
                 except json.JSONDecodeError: errors.append(FieldError(cp, "assistant_tool content must be a call object or a JSON string of one")); continue
             calls = content if isinstance(content, list) else [content]
-            ev += [Event("call", c, _join(cp, n) if isinstance(content, list) else cp) for n, c in enumerate(calls)]
+            ev += [Event("call", c, field_path(cp, n) if isinstance(content, list) else cp) for n, c in enumerate(calls)]
         else:
             kind = {"assistant_think": "think", "tool_result": "result", "tool": "result", "assistant_answer": "answer"}.get(role, role)
             ev.append(Event(kind, content, cp, call_id=m.get("tool_call_id")))
-            if role == "user" and "decision" in m: ev.append(Event("decision", m["decision"], _join(p, "decision")))
+            if role == "user" and "decision" in m: ev.append(Event("decision", m["decision"], field_path(p, "decision")))
     return ev
 
 
@@ -335,7 +549,7 @@ def _text_of(content, path, errors):
         parts = []
         for n, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str): parts.append(part["text"])
-            else: errors.append(FieldError(_join(path, n), "only text parts ({type: text, text}) are supported")); return None
+            else: errors.append(FieldError(field_path(path, n), "only text parts ({type: text, text}) are supported")); return None
         return "".join(parts)
     return content
 
@@ -348,24 +562,24 @@ def events_from_openai(rec: dict, errors: list) -> list[Event]:
         if not isinstance(m, dict): errors.append(FieldError(p, "a message must be an object")); continue
         role = m.get("role")
         if role == "developer": role = "system"
-        content = _text_of(m.get("content"), _join(p, "content"), errors)
+        content = _text_of(m.get("content"), field_path(p, "content"), errors)
         if role in ("system", "user"):
-            ev.append(Event(role, content, _join(p, "content")))
-            if role == "user" and "decision" in m: ev.append(Event("decision", m["decision"], _join(p, "decision")))
+            ev.append(Event(role, content, field_path(p, "content")))
+            if role == "user" and "decision" in m: ev.append(Event("decision", m["decision"], field_path(p, "decision")))
         elif role == "assistant":
             think = next((m[k] for k in ("reasoning_content", "reasoning", "thinking") if m.get(k) is not None), None)
             if think is None and isinstance(content, str) and (mt := _THINK.match(content)):
                 think, content = mt.group(1).strip("\n"), content[mt.end():]
-            if think is not None: ev.append(Event("think", think, _join(p, "reasoning_content")))
+            if think is not None: ev.append(Event("think", think, field_path(p, "reasoning_content")))
             calls = m.get("tool_calls") or []
-            if not isinstance(calls, list): errors.append(FieldError(_join(p, "tool_calls"), "tool_calls must be a list")); calls = []
-            if content or not calls: ev.append(Event("answer", content, _join(p, "content")))
-            ev += [Event("call", c, _join(_join(p, "tool_calls"), n)) for n, c in enumerate(calls)]
+            if not isinstance(calls, list): errors.append(FieldError(field_path(p, "tool_calls"), "tool_calls must be a list")); calls = []
+            if content or not calls: ev.append(Event("answer", content, field_path(p, "content")))
+            ev += [Event("call", c, field_path(field_path(p, "tool_calls"), n)) for n, c in enumerate(calls)]
         elif role in ("tool", "ipython", "function"):
-            ev.append(Event("result", m.get("content"), _join(p, "content"), call_id=m.get("tool_call_id")))
+            ev.append(Event("result", m.get("content"), field_path(p, "content"), call_id=m.get("tool_call_id")))
         else:
             near = difflib.get_close_matches(str(role), ["system", "user", "assistant", "tool"], n=1)
-            errors.append(FieldError(_join(p, "role"), f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else "")))
+            errors.append(FieldError(field_path(p, "role"), f"unknown role {role!r}" + (f"; did you mean {near[0]!r}?" if near else "")))
     return ev
 
 # %% ../nbs/00_records.ipynb #4c313ef3
@@ -385,6 +599,7 @@ class Normalized:
     "A canonical record and where each of its parts came from"
     record: dict
     origin: dict  # ("msg", i) / ("call", i, k) / ("think", i) -> source field path
+    warnings: list = field(default_factory=list)  # `FieldError` warnings kept with the record (e.g. converted Python-style types)
 
     def path(self, *key) -> str: return self.origin.get(key, "")
 
@@ -402,15 +617,18 @@ def normalize(rec: dict, fmt: str = "auto", default_id: str | None = None) -> No
     if not isinstance(rec.get(key), list): raise RecordError([FieldError(key, f"a {fmt} record needs a `{key}` list")])
     errors = []
     if rec.get("id") is not None and not isinstance(rec.get("id"), (str, int)): errors.append(FieldError("id", "id must be a string or integer"))
-    tools = normalize_tools(rec.get("tools"), "tools", errors)
+    notes = []
+    tools = normalize_tools(rec.get("tools"), "tools", errors, notes)
     msgs, origin, annotated = assemble(READERS[fmt](rec, errors), errors)
     if not any(m["role"] == "user" for m in msgs) and not errors: errors.append(FieldError("", "the conversation has no user message"))
     if errors: raise RecordError(errors)
     meta = dict(rec["meta"]) if isinstance(rec.get("meta"), dict) else {}
     meta["source"] = meta.get("source", fmt)
-    decisions = [infer_decision(msgs[s + 1:e]) for s, e in turns_of(msgs)]
+    if notes: meta["source_tools"] = copy.deepcopy(rec["tools"])  # as written, for writers that give the original back
+    decisions = [infer_decision(msgs[s + 1:e], tools) for s, e in turns_of(msgs)]
     given = meta.get("decisions")  # decisions in `meta` (e.g. an importer's gold labels) are annotations too
     if isinstance(given, list) and len(given) == len(decisions):
+        given = [LEGACY_DECISIONS.get(d, d) if isinstance(d, str) else d for d in given]
         annotated = [(t, d) for t, d in enumerate(given) if d is not None] + annotated
         for t, d in enumerate(given):
             if d is not None and d not in DECISIONS: errors.append(FieldError(f"meta.decisions[{t}]", f"unknown decision {d!r}; expected one of {DECISIONS}"))
@@ -421,7 +639,7 @@ def normalize(rec: dict, fmt: str = "auto", default_id: str | None = None) -> No
     extra = {k: v for k, v in rec.items() if k not in _KNOWN_TOP[fmt]}
     if extra: meta["extra"] = {**meta.get("extra", {}), **extra}
     rid = rec.get("id", default_id)
-    return Normalized({"id": None if rid is None else str(rid), "messages": msgs, "tools": tools, "meta": meta}, origin)
+    return Normalized({"id": None if rid is None else str(rid), "messages": msgs, "tools": tools, "meta": meta}, origin, notes)
 
 # %% ../nbs/00_records.ipynb #cc934fe0
 def _call_out(c, n):
@@ -436,7 +654,8 @@ def to_nested(record: dict) -> dict:
     out = {} if record.get("id") is None else {"id": record["id"]}
     i = 0
     if msgs and msgs[0]["role"] == "system": out["system"] = msgs[0]["content"]; i = 1
-    if record.get("tools"): out["tools"] = record["tools"]
+    if "source_tools" in meta: out["tools"] = meta["source_tools"]  # the original, Python-style types and all
+    elif record.get("tools"): out["tools"] = record["tools"]
     turns, n_calls = [], 0
     decisions = meta.get("decisions", [])
     for t, (s, e) in enumerate(turns_of(msgs)):
@@ -464,10 +683,10 @@ def to_nested(record: dict) -> dict:
             turn.update(steps[0])
             if steps[1:]: turn["steps"] = steps[1:]
             turn.update(ans)
-        if t < len(decisions) and decisions[t] is not None and decisions[t] != infer_decision(msgs[s + 1:e]): turn["decision"] = decisions[t]
+        if t < len(decisions) and decisions[t] is not None and decisions[t] != infer_decision(msgs[s + 1:e], record.get("tools")): turn["decision"] = decisions[t]
         turns.append(turn)
     out["turns"] = turns
-    extra_meta = {k: v for k, v in meta.items() if k not in ("decisions", "extra", "source")}
+    extra_meta = {k: v for k, v in meta.items() if k not in ("decisions", "extra", "source", "source_tools")}
     if meta.get("source") not in (None, "nested"): extra_meta["source"] = meta["source"]
     if extra_meta: out["meta"] = extra_meta
     out.update(meta.get("extra", {}))

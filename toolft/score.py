@@ -13,13 +13,13 @@ from .records import DECISIONS, infer_decision
 from .validate import scalars, appears, numbers_in, number_appears
 
 # %% auto #0
-__all__ = ['CLASSES', 'ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'value_ok', 'type_ok', 'acceptable_of', 'check_call',
-           'check_calls', 'predicted_class', 'format_validity', 'schema_validity', 'decision', 'tool_selection',
-           'arguments', 'no_tool', 'clarification', 'grounding', 'correctness', 'call_count', 'score_turn']
+__all__ = ['CLASSES', 'ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok', 'type_ok',
+           'acceptable_of', 'check_call', 'check_calls', 'predicted_class', 'format_validity', 'schema_validity',
+           'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification', 'grounding', 'correctness',
+           'call_count', 'score_turn']
 
 # %% ../nbs/31_score.ipynb #91944e2d
-CLASSES = ("tool_call", "answer", "clarify", "cannot_answer")
-_CLASS = {"tool_call": "tool_call", "no_tool": "answer", "clarify": "clarify", "cannot_answer": "cannot_answer"}
+CLASSES = DECISIONS  # the decision classes: the records' labels, one vocabulary
 
 
 @dataclass
@@ -56,7 +56,7 @@ def gold_turns(record: dict) -> list[Gold]:
             if m["role"] != "assistant": continue
             calls = _calls(m)
             given = decisions[t] if first and t < len(decisions) else None  # the turn's label speaks for its first reply
-            d = "tool_call" if calls else _CLASS.get(given or "", None) or _CLASS[infer_decision([m])]
+            d = "tool_call" if calls else (given if given in DECISIONS else None) or infer_decision([m], record.get("tools"))
             last = not any(x["role"] == "assistant" for x in msgs[k + 1:e])
             out.append(Gold(id=f"{record.get('id', '')}#{k}", decision=d, calls=calls, tools=record.get("tools") or [],
                             acceptable=bfcl.get("ground_truth") if first and calls and bfcl.get("ground_truth") else None,
@@ -87,44 +87,68 @@ ERRORS = ("wrong_count", "wrong_func_name", "missing_required", "unexpected_para
 _PUNCT = re.compile(r"[ ,./\-_*^]")
 
 
-def _norm(v):
-    if isinstance(v, str): return _PUNCT.sub("", v).lower()
-    if isinstance(v, (list, tuple)): return [_norm(x) for x in v]
-    if isinstance(v, dict): return {k: _norm(x) for k, x in v.items()}
-    if isinstance(v, bool): return v
-    if isinstance(v, (int, float)): return float(v)
-    return v
+def norm_string(s: str) -> str:
+    "BFCL's normal form of a string: spaces and `,./-_*^` dropped, lowercase, `'` read as `\"`"
+    return _PUNCT.sub("", s).lower().replace("'", '"')
 
 
 _TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "array": (list, tuple), "object": (dict,),
           "dict": (dict,), "float": (int, float), "tuple": (list, tuple), "any": (object,), "null": (type(None),)}
 
 
-def value_ok(v, acceptable) -> bool:
+def _types(schema) -> list:
+    t = schema.get("type") if isinstance(schema, dict) else None
+    return [] if t is None else (t if isinstance(t, list) else [t])
+
+
+def same_value(v, a,  # the value given, one acceptable value
+               schema: dict | None = None,  # the JSON schema at this depth, if known
+               lenient: bool = False) -> bool:
+    "Is `v` the value `a`, by JSON type? A bool never equals a number; a float equals an integer gold only where the schema says number (or `lenient`)"
+    if isinstance(a, bool) or isinstance(v, bool): return type(v) is type(a) and v == a
+    if isinstance(a, (int, float)) and isinstance(v, (int, float)):
+        if v != a: return False
+        if type(v) is float and type(a) is int: return lenient or any(t in ("number", "float") for t in _types(schema))
+        return True  # an integer where the gold is a float: a number
+    if isinstance(a, str): return isinstance(v, str) and norm_string(v) == norm_string(a)
+    if isinstance(a, (list, tuple)):
+        items = schema.get("items") if isinstance(schema, dict) else None
+        return isinstance(v, (list, tuple)) and len(v) == len(a) and all(same_value(x, y, items, lenient) for x, y in zip(v, a))
+    if isinstance(a, dict):
+        props = (schema.get("properties") if isinstance(schema, dict) else None) or {}
+        return isinstance(v, dict) and set(v) == set(a) and all(same_value(v[k], a[k], props.get(k), lenient) for k in a)
+    return type(v) is type(a) and v == a
+
+
+def value_ok(v, acceptable,
+             schema: dict | None = None,  # the parameter's JSON schema, if known
+             lenient: bool = False) -> bool:
     "Is `v` the acceptable value? Dicts in BFCL's answers hold lists of acceptable values per key, recursively"
     if isinstance(acceptable, dict):
+        props = (schema.get("properties") if isinstance(schema, dict) else None) or {}
         if not isinstance(v, dict) or set(v) - set(acceptable): return False
         for k, vals in acceptable.items():
             vals = vals if isinstance(vals, list) else [vals]
             if k not in v:
                 if "" not in vals: return False
-            elif not any(value_ok(v[k], a) for a in vals if a != ""): return False
+            elif not any(value_ok(v[k], a, props.get(k), lenient) for a in vals if a != ""): return False
         return True
     if isinstance(acceptable, list) and any(isinstance(a, dict) for a in acceptable):
-        return isinstance(v, list) and len(v) == len(acceptable) and all(value_ok(x, a) for x, a in zip(v, acceptable))
-    return _norm(v) == _norm(acceptable)
+        items = schema.get("items") if isinstance(schema, dict) else None
+        return isinstance(v, list) and len(v) == len(acceptable) and all(value_ok(x, a, items, lenient) for x, a in zip(v, acceptable))
+    return same_value(v, acceptable, schema, lenient)
 
 
-def type_ok(value, schema: dict) -> bool:
-    "Does `value` have the JSON-Schema type of `schema` (an integer counts as a number; a bool is not an integer)"
-    t = schema.get("type") if isinstance(schema, dict) else None
-    if t is None: return True
-    ts = t if isinstance(t, list) else [t]
+def type_ok(value, schema: dict, lenient: bool = False) -> bool:
+    "Does `value` have the JSON-Schema type of `schema`? An integer is a number; a bool is not; a whole-number float is an integer only when `lenient`"
+    ts = _types(schema)
+    if not ts: return True
     for x in ts:
         py = _TYPES.get(x)
         if py is None: return True  # a type we don't know: don't judge it
         if isinstance(value, bool) and x in ("integer", "number", "float"): continue
-        if isinstance(value, py): return True  # item types are not judged: BFCL's own answers break its item schemas
+        if lenient and x == "integer" and isinstance(value, float) and value.is_integer(): return True
+        if isinstance(value, py): return True  # item types are not judged here: `same_value` compares items by the items schema
     return False
 
 
@@ -136,36 +160,39 @@ def acceptable_of(calls: list[dict]) -> list[dict]:
 def check_call(call: dict,  # predicted {"name", "arguments"}
                expected: dict,  # {name: {param: [acceptable values]}}
                tools: list,  # offered schemas (for required parameters and types)
+               lenient: bool = False,  # forgive `.`/`_` in names, int/float representation, `[]` for an omittable list
               ) -> str | None:
     "None when `call` is acceptable, else `error_type: detail`"
     (name, params), = expected.items()
-    if call["name"] != name and call["name"].replace(".", "_") != name.replace(".", "_"):
+    if call["name"] != name and not (lenient and call["name"].replace(".", "_") == name.replace(".", "_")):
         return f"wrong_func_name: called {call['name']!r}, expected {name!r}"
-    schema = next((t["function"].get("parameters") or {} for t in tools if t["function"]["name"] == name), {})
+    tool = next((t["function"] for t in tools if t["function"]["name"] == name), None)
+    schema = (tool or {}).get("parameters") or {}
     props, required = schema.get("properties") or {}, schema.get("required") or []
     args = call["arguments"]
-    for p in required:
-        if p not in args and "" not in params.get(p, []): return f"missing_required: {p!r}"
-    for p, vals in params.items():  # an optional parameter whose gold value is not "may be omitted"
-        if p not in args and "" not in vals: return f"value_error: {p!r} omitted, expected {json.dumps(vals)[:60]}"
-    for p in args:  # BFCL: a parameter the gold does not list (even one the schema has) is unexpected
-        if p not in params: return f"unexpected_param: {p!r}"
+    for p in required:  # required first, as BFCL: even where the gold lists "" for it
+        if p not in args: return f"missing_required: {p!r}"
     for p, v in args.items():
-        ok = [a for a in params.get(p, []) if a != ""]
-        if ok and any(value_ok(v, a) for a in ok): continue  # an acceptable value is acceptable even where BFCL's gold is off-schema
-        if p in props and not type_ok(v, props[p]):
+        if p not in params or (tool is not None and p not in props): return f"unexpected_param: {p!r}"  # the gold and the schema must both know it
+        ok = [a for a in params[p] if a != ""]
+        if any(value_ok(v, a, props.get(p), lenient) for a in ok): continue  # an acceptable value is acceptable even where BFCL's gold is off-schema
+        if "" in params[p] and (v == "" and type_ok(v, props.get(p, {})) or lenient and v == []): continue  # "" given for a string the gold lets leave out (as BFCL); lenient: [] for a list
+        if p in props and not type_ok(v, props[p], lenient):
             return f"type_error: {p!r} is {type(v).__name__}, expected {props[p].get('type')}"
-        if ok: return f"value_error: {p!r} = {json.dumps(v)[:60]}, expected one of {json.dumps(params[p])[:80]}"
+        return f"value_error: {p!r} = {json.dumps(v)[:60]}, expected " + (f"one of {json.dumps(params[p])[:80]}" if ok else "it left out")
+    for p, vals in params.items():  # a parameter of the gold that may not be left out
+        if p not in args and "" not in vals: return f"value_error: {p!r} omitted, expected {json.dumps(vals)[:60]}"
     return None
 
 
 def check_calls(calls: list[dict],  # predicted calls
                 expected: list[dict],  # BFCL ground truth entries (see `acceptable_of`)
                 tools: list,
+                lenient: bool = False,  # see `check_call`
                ) -> str | None:
-    "None when the calls match the gold in any order, else the BFCL error type of the best partial match"
+    "None when the calls match the gold one-to-one in any order, else the BFCL error type of the first call without a match"
     if len(calls) != len(expected): return f"wrong_count: {len(calls)} calls, expected {len(expected)}"
-    errs = [[check_call(c, e, tools) for e in expected] for c in calls]
+    errs = [[check_call(c, e, tools, lenient) for e in expected] for c in calls]
     n = len(calls)
 
     def match(i, used):  # any-order assignment (n is small: a few calls)
@@ -178,16 +205,15 @@ def check_calls(calls: list[dict],  # predicted calls
             return same[0] if same else errs[i][0]
     return "value_error: no one-to-one match of the calls"
 
-# %% ../nbs/31_score.ipynb #80380253
-from .records import _CANNOT, _ASKS
-
-
-def predicted_class(pred: Parsed) -> str:
-    "The decision class of a parsed turn: calls, else what its text does (ask, decline, answer)"
+# %% ../nbs/31_score.ipynb #3099eedc
+def predicted_class(pred: Parsed,
+                    tools: list | None = None,  # the offered schemas: a reply naming a missing required argument asks (as for the gold)
+                   ) -> str:
+    "The decision class of a parsed turn: calls, else what its text does (ask, decline, answer), read as the gold is read"
     if pred.calls: return "tool_call"
-    return _CLASS[infer_decision([{"role": "assistant", "content": pred.content}])]
+    return infer_decision([{"role": "assistant", "content": pred.content}], tools)
 
-
+# %% ../nbs/31_score.ipynb #abcc4b17
 def format_validity(gold: Gold, pred: Parsed) -> Score:
     "The turn parses in the template's format (no malformed or unclosed call, no stray marker)"
     return _ok(pred.ok, pred.error or "")
@@ -204,10 +230,10 @@ def schema_validity(gold: Gold, pred: Parsed) -> Score | None:
         if errs: bad.append(f"schema_error: {c['name']}: {errs[0].message[:80]}")
     return Score(1 - len(bad) / len(pred.calls), bad[0] if bad else None)
 
-
+# %% ../nbs/31_score.ipynb #c1eee806
 def decision(gold: Gold, pred: Parsed) -> Score:
     "The decision class (call / answer / clarify / cannot answer) matches the gold"
-    p = predicted_class(pred)
+    p = predicted_class(pred, gold.tools)
     return _ok(p == gold.decision, f"wrong_decision: {p} instead of {gold.decision}")
 
 
@@ -226,7 +252,7 @@ def arguments(gold: Gold, pred: Parsed) -> Score | None:
     err = check_calls(pred.calls, gold.acceptable or acceptable_of(gold.calls), gold.tools)
     return _ok(err is None, err or "")
 
-
+# %% ../nbs/31_score.ipynb #c6545155
 def no_tool(gold: Gold, pred: Parsed) -> Score | None:
     "When the gold makes no call: the model makes none either"
     if gold.decision == "tool_call": return None
@@ -236,9 +262,10 @@ def no_tool(gold: Gold, pred: Parsed) -> Score | None:
 def clarification(gold: Gold, pred: Parsed) -> Score | None:
     "When the gold asks for missing information: the model asks (and calls nothing)"
     if gold.decision != "clarify": return None
-    return _ok(predicted_class(pred) == "clarify", f"no_question: {predicted_class(pred)}")
+    p = predicted_class(pred, gold.tools)
+    return _ok(p == "clarify", f"no_question: {p}")
 
-
+# %% ../nbs/31_score.ipynb #05810bdf
 def _key_values(gold: Gold) -> list:
     "Values of the observations that the gold answer states"
     vals = []
@@ -259,7 +286,7 @@ def grounding(gold: Gold, pred: Parsed) -> Score | None:
     miss = [v for v in vals if not appears(v, pred.content)]
     return Score(1 - len(miss) / len(vals), f"ungrounded: missing {json.dumps(miss)[:80]}" if miss else None)
 
-
+# %% ../nbs/31_score.ipynb #f3ddcbbf
 def correctness(gold: Gold, pred: Parsed) -> Score | None:
     "Final answers: the verifiable result (numeric match) or, after tools, every result value the gold states"
     if gold.decision != "answer": return None
@@ -279,7 +306,7 @@ def call_count(gold: Gold, pred: Parsed) -> Score:
     n = len(pred.calls)
     return _ok(n == want, f"{'over' if n > want else 'under'}_calling: {n} calls, expected {want}")
 
-
+# %% ../nbs/31_score.ipynb #dc819c2b
 SCORERS = {f.__name__: f for f in (format_validity, schema_validity, decision, tool_selection, arguments, no_tool,
                                    clarification, grounding, correctness, call_count)}
 

@@ -4,17 +4,18 @@
 
 # %% ../nbs/10_templates.ipynb #39d87b52
 from __future__ import annotations
-import contextvars, copy, hashlib, json, re
-from contextlib import contextmanager
+import copy, hashlib, json, re, weakref
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
+from .fast import render_memo, memoized, current_memo, fast_compile
+
 
 # %% auto #0
 __all__ = ['ADAPTERS', 'FAMILIES', 'TEXT_ONLY_TOKENS', 'PROBE_TOOLS', 'PROBE_MESSAGES', 'Adapter', 'nine_char_id', 'Family',
-           'detect_family', 'RenderError', 'load_tokenizer', 'read_template', 'render_memo', 'in_render_memo',
-           'memoized', 'ChatTemplate', 'Probe', 'prefix_stable', 'probe', 'needs', 'check_representable']
+           'detect_family', 'RenderError', 'load_tokenizer', 'read_template', 'trl_template', 'ChatTemplate', 'Probe',
+           'prefix_stable', 'probe', 'needs', 'check_representable', 'inline_think']
 
 # %% ../nbs/10_templates.ipynb #a9319b1d
 @dataclass(frozen=True)
@@ -64,6 +65,18 @@ def _reasoning_in_content(messages, tools, kw):
     return messages, tools, kw
 
 
+def _inline_think(messages, tools, kw):
+    # R1-distilled models on Qwen2.5/Llama bases: the message being written starts its content with its reasoning as
+    # a <think>…</think> block; history carries none (their templates strip it, and chat clients send none back)
+    out, last = [], len(messages) - 1
+    for i, m in enumerate(messages):
+        if m["role"] == "assistant" and "reasoning_content" in m:
+            r, m = m["reasoning_content"], {k: v for k, v in m.items() if k != "reasoning_content"}
+            if i == last and r: m["content"] = f"<think>\n{r}\n</think>" + (f"\n\n{m['content']}" if m.get("content") else "")
+        out.append(m)
+    return out, tools, kw
+
+
 def _empty_tools_list(messages, tools, kw): return messages, tools if tools else [], kw
 
 
@@ -83,6 +96,8 @@ ADAPTERS = {a.name: a for a in [
     Adapter("string_arguments", _string_arguments, "the template concatenates or prints `arguments` (DeepSeek-V3, functionary)", True),
     Adapter("nine_char_ids", _nine_char_ids, "Mistral requires 9-character alphanumeric tool-call ids", True),
     Adapter("reasoning_in_content", _reasoning_in_content, "the template reads reasoning as <think>…</think> inside content (DeepSeek-R1, QwQ, SmolLM3)", True),
+    Adapter("inline_think", _inline_think, "opt-in (`inline_think`): reasoning as a leading <think>…</think> block of the message being "
+            "written, none in history, as R1-distilled models write it on templates without a reasoning slot"),
     Adapter("xml_tools_kwarg", _xml_tools_kwarg, "SmolLM3 takes tool schemas as `xml_tools=`, not `tools=`", True),
     Adapter("empty_tools_list", _empty_tools_list, "the template iterates `tools` unconditionally (Hermes-2/3 tool_use, Command-R): pass [] for none", True),
     Adapter("system_tools_key", _system_tools_key, "Phi-4-mini reads tools as a JSON string in the system message's `tools` key"),
@@ -146,84 +161,15 @@ def read_template(spec, tokenizer=None) -> tuple[str, Any, str]:
         return p.read_text(encoding="utf-8"), load_tokenizer(tokenizer) if tokenizer is not None else None, p.stem
     return str(spec), load_tokenizer(tokenizer) if tokenizer is not None else None, "template"
 
-# %% ../nbs/10_templates.ipynb #e4200fcf
-_DICT_ATTRS = frozenset(dir(dict))
-_STR_METHODS = frozenset(a for a in dir(str) if not a.startswith("_") and a not in ("format", "format_map"))  # the sandbox wraps these two
-_MEMO = contextvars.ContextVar("toolft_render_memo", default=None)
-
-
-@contextmanager
-def render_memo():
-    "Memoize renders and `tojson` dumps inside this block; the data rendered must not change meanwhile"
-    if _MEMO.get() is not None: yield; return  # nested: the outer block's memo serves
-    token = _MEMO.set(({}, {}))  # (renders and other results, json dumps), each key -> (objects kept alive, value)
-    try: yield
-    finally: _MEMO.reset(token)
-
-
-def in_render_memo() -> bool: return _MEMO.get() is not None
-
-
-def memoized(name: str, objs: tuple, compute: Callable):
-    "`compute()`, memoized inside `render_memo()` by `name` and the identity of `objs` (which must not change there)"
-    memo = _MEMO.get()
-    if memo is None: return compute()
-    key = (name, *map(id, objs))
-    hit = memo[0].get(key)
-    if hit is None: hit = memo[0][key] = (objs, compute())
-    return hit[1]
-
-
-def _memo_tojson(tojson):
-    def f(x, *args, **kw):
-        memo = _MEMO.get()
-        if memo is None or type(x) not in (dict, list): return tojson(x, *args, **kw)
-        try: key = (id(x), args, tuple(kw.items()))  # a call site always passes its options in the same order
-        except TypeError: return tojson(x, *args, **kw)  # unhashable options
-        hit = memo[1].get(key)
-        if hit is None: hit = memo[1][key] = (x, tojson(x, *args, **kw))
-        return hit[1]
-    return f
-
-
-@lru_cache(maxsize=None)
-def _fast_env():
-    "transformers' chat-template environment (an overlay: transformers' own is untouched), with fast common lookups and a memoizing `tojson`"
-    from collections import abc, deque
-    from jinja2.runtime import LoopContext
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-    from jinja2.utils import Namespace
-    from transformers.utils.chat_template_utils import _compile_jinja_template
-    base = _compile_jinja_template("").environment
-    # `loop.first`, `ns.x`: the sandbox allows every public attribute of these (they are neither mutable containers nor internal types)
-    plain = {t for t in (LoopContext, Namespace, base.globals.get("namespace"))
-             if isinstance(t, type) and not issubclass(t, (abc.MutableSet, abc.MutableMapping, abc.MutableSequence, deque))}
-
-    class FastSandbox(ImmutableSandboxedEnvironment):
-        def getattr(self, obj, attribute):
-            tp = type(obj)
-            if tp is dict and attribute not in _DICT_ATTRS:  # no such attribute: the sandbox subscripts, as here
-                try: return obj[attribute]
-                except KeyError: return self.undefined(obj=obj, name=attribute)
-            if tp is str and attribute in _STR_METHODS: return getattr(obj, attribute)  # the sandbox's checks pass these unchanged
-            if tp in plain and not attribute.startswith("_"):
-                try: value = getattr(obj, attribute)
-                except AttributeError: return super().getattr(obj, attribute)
-                fmt = self.wrap_str_format(value)  # a stored `str.format` stays wrapped
-                return value if fmt is None else fmt
-            return super().getattr(obj, attribute)
-
-    env = base.overlay()
-    if type(env) is ImmutableSandboxedEnvironment: env.__class__ = FastSandbox
-    env.filters = {**env.filters, "tojson": _memo_tojson(env.filters["tojson"])}
-    return env
-
-
-@lru_cache(maxsize=512)
-def _fast_compile(template: str):
-    t = _fast_env().from_string(template)
-    t.globals = dict(t.globals)  # a plain dict, not jinja's ChainMap over the (never changed) environment globals: every render copies it
-    return t
+# %% ../nbs/10_templates.ipynb #c3449211
+def trl_template(name: str  # a file stem in TRL's `chat_templates/`, e.g. "qwen2_5", "llama3_2", "qwen3", "gptoss"
+                ) -> Path:
+    "The official chat template TRL installs under `trl/chat_templates/` (present wherever toolft's `trl` dependency is)"
+    import trl
+    d = Path(trl.__file__).parent / "chat_templates"
+    p = d / f"{name}.jinja"
+    if not p.is_file(): raise FileNotFoundError(f"TRL ships no {p.name}; it has {sorted(q.stem for q in d.glob('*.jinja'))}")
+    return p
 
 # %% ../nbs/10_templates.ipynb #228b62a3
 TEXT_ONLY_TOKENS = {"bos_token": "<s>", "eos_token": "</s>"}  # placeholders when rendering text without a tokenizer
@@ -240,7 +186,7 @@ class ChatTemplate:
     @cached_property
     def adapters(self) -> tuple:
         if self._adapters is not None: return tuple(self._adapters)
-        return tuple(self.family.adapters) + tuple(a for a in self._probe_adapters() if a not in self.family.adapters)
+        return tuple(self.family.adapters) + tuple(a for a in _probe_adapters(self) if a not in self.family.adapters)  # probing: below
 
     def __repr__(self): return f"ChatTemplate({self.name!r}, family={self.family.name}, adapters={list(self.adapters)})"
 
@@ -257,7 +203,7 @@ class ChatTemplate:
         # and this notebook checks both agree on every fixture template.
         try:
             from transformers.utils.chat_template_utils import _alias_reasoning_fields
-            return _fast_compile(self.template), _alias_reasoning_fields
+            return fast_compile(self.template), _alias_reasoning_fields
         except Exception: return None
 
     def fast_render(self, messages, tools=None, add_generation_prompt=False, **kw) -> str:
@@ -286,7 +232,7 @@ class ChatTemplate:
 
     def render(self, messages, tools=None, add_generation_prompt=False, adapters=None) -> str:
         "Render canonical `messages` (and `tools`) through the adapters (memoized inside `render_memo()`)"
-        memo = _MEMO.get()
+        memo = current_memo()
         if memo is None:
             m, t, kw = self.adapt(messages, tools, adapters)
             return self.fast_render(m, t, add_generation_prompt, **kw)
@@ -337,6 +283,7 @@ class Probe:
     generation_markers: bool = False
     prefix_stable: bool | None = None
     parallel_calls: bool = False  # renders every call of an assistant message with several
+    call_reasoning: bool = False  # renders the reasoning of a final message that calls a tool
     answer: bool = False  # renders assistant text content
     adapters: tuple = ()
 
@@ -379,13 +326,14 @@ def _probe_adapters(self: ChatTemplate) -> list[str]:
         except RenderError: pass
     return found
 
-ChatTemplate._probe_adapters = _probe_adapters
+
+_PROBES = weakref.WeakKeyDictionary()  # template -> its Probe (one per template object)
 
 
 def probe(tmpl: ChatTemplate) -> Probe:
     "What `tmpl` can represent (computed once per template object)"
-    if "_toolft_probe" not in tmpl.__dict__: tmpl.__dict__["_toolft_probe"] = _probe(tmpl)
-    return tmpl.__dict__["_toolft_probe"]
+    if tmpl not in _PROBES: _PROBES[tmpl] = _probe(tmpl)
+    return _PROBES[tmpl]
 
 
 def _probe(tmpl: ChatTemplate) -> Probe:
@@ -408,6 +356,9 @@ def _probe(tmpl: ChatTemplate) -> Probe:
     p.answer = s["ANSWER1"] or "qzxANSWER2qzx" in text
     p.prefix_stable = prefix_stable(tmpl, msgs, tools)
     if p.tool_call:
+        k = next(i for i, m in enumerate(msgs) if m.get("tool_calls"))
+        try: p.call_reasoning = "qzxTHINK1qzx" in tmpl.render(msgs[:k + 1], tools)
+        except RenderError: pass
         two = copy.deepcopy(PROBE_MESSAGES[:4])
         two[2]["tool_calls"].append({"id": "call_1", "type": "function", "function": {"name": "probe_lookup", "arguments": {"key": "qzxARG2qzx"}}})
         two.append({"role": "tool", "tool_call_id": "call_1", "name": "probe_lookup", "content": "qzxRESULT2qzx"})
@@ -421,7 +372,8 @@ def needs(record: dict) -> dict:
     msgs = record["messages"]
     return {"tool_schema": bool(record.get("tools")), "tool_call": any(m.get("tool_calls") for m in msgs),
             "tool_result": any(m["role"] == "tool" for m in msgs), "system": any(m["role"] == "system" for m in msgs),
-            "reasoning": any(m.get("reasoning_content") for m in msgs), "answer": any(m["role"] == "assistant" and m.get("content") for m in msgs),
+            "reasoning": any(m.get("reasoning_content") and not m.get("tool_calls") for m in msgs),
+            "call_reasoning": any(m.get("reasoning_content") and m.get("tool_calls") for m in msgs), "answer": any(m["role"] == "assistant" and m.get("content") for m in msgs),
             "parallel_calls": any(len(m.get("tool_calls") or []) > 1 for m in msgs)}
 
 
@@ -431,5 +383,33 @@ def check_representable(record: dict, pr: Probe, name: str = "template") -> None
     n = needs(record)
     missing = [k for k in ("tool_schema", "tool_call", "tool_result", "system", "answer", "parallel_calls") if n[k] and not getattr(pr, k)]
     if n["reasoning"] and not pr.last_reasoning: missing.append("reasoning")
-    if missing: raise RenderError(f"{name} cannot render {', '.join(missing)} of record {record.get('id')!r}; "
-                                  f"training on its render would lose them (pick a template that renders them, or drop those fields)")
+    if n["call_reasoning"] and not pr.call_reasoning: missing.append("reasoning before a tool call")
+    if not missing: return
+    fixes = []
+    if any(not m.startswith("reasoning") for m in missing): fixes.append("pick a template that renders them, or drop those fields")
+    if any(m.startswith("reasoning") for m in missing):
+        inline = "inline_think" in pr.adapters
+        fixes.append("for the reasoning: drop it (think='drop', `--think drop`)"
+                     + ("" if inline else "; or write it inline as a <think>…</think> block at the start of the assistant content, as "
+                        "R1-distilled models do on these bases (think_format='inline', `--think-format inline`)")
+                     + "; or use a template with a reasoning slot (Qwen3, GPT-OSS, DeepSeek-R1)"
+                     + (" (this template does not render the content of a message that calls a tool, so reasoning cannot be written "
+                        "inline before a call)" if inline and "reasoning before a tool call" in missing else ""))
+    raise RenderError(f"{name} cannot render {', '.join(missing)} of record {record.get('id')!r}; training on its render would lose them. "
+                      + ". ".join(f[0].upper() + f[1:] for f in fixes))
+
+# %% ../nbs/10_templates.ipynb #aa1cfdc4
+_INLINE = weakref.WeakKeyDictionary()  # template -> its inline-reasoning variant (one per template object)
+
+
+def inline_think(tmpl: ChatTemplate) -> ChatTemplate:
+    "`tmpl` writing reasoning inline: a `<think>…</think>` block starts the assistant message being written; none in history"
+    if "inline_think" in tmpl.adapters: return tmpl
+    if tmpl not in _INLINE:
+        pr = probe(tmpl)
+        if pr.last_reasoning or pr.call_reasoning:
+            raise RenderError(f"{tmpl.name} has its own place for reasoning: render it there (think_format='native'), not inline")
+        v = ChatTemplate(tmpl.template, tmpl.tokenizer, adapters=tuple(tmpl.adapters) + ("inline_think",), template_kwargs=tmpl.template_kwargs)
+        v.name = f"{tmpl.name}+inline_think"
+        _INLINE[tmpl] = v
+    return _INLINE[tmpl]

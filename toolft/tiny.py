@@ -4,22 +4,19 @@
 
 # %% ../nbs/20_tiny.ipynb #03263c04
 from __future__ import annotations
-import hashlib, itertools, json, math, random, re, shutil, tempfile, time
+import hashlib, json, re, shutil, tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import toolft
 from .records import normalize
-from .templates import ChatTemplate, probe
-from .masks import MaskConfig, Sample, mask_record
+
 
 # %% auto #0
-__all__ = ['TINY_TEMPLATE', 'SPECIAL_TOKENS', 'CHARS', 'STRUCTURE', 'WORD_RE', 'MANIFEST', 'METRICS', 'render_text',
-           'world_phrases', 'count_words', 'learn_pieces', 'piece_pattern', 'make_tokenizer', 'entity_pieces',
-           'entity_splits', 'tiny_config', 'make_model', 'dir_hash', 'build_tiny', 'tiny_manifest',
-           'LengthBatchSampler', 'collate', 'train_plain', 'parse_reply', 'first_turn', 'score_first_turns',
-           'generate_replies']
+__all__ = ['TINY_TEMPLATE', 'SPECIAL_TOKENS', 'CHARS', 'STRUCTURE', 'WORD_RE', 'MANIFEST', 'render_text', 'world_phrases',
+           'count_words', 'learn_pieces', 'piece_pattern', 'make_tokenizer', 'entity_pieces', 'entity_splits',
+           'tiny_config', 'make_model', 'dir_hash', 'tiny_tokenizer', 'build_tiny', 'tiny_manifest']
 
 # %% ../nbs/20_tiny.ipynb #1944b392
 TINY_TEMPLATE = (
@@ -207,6 +204,17 @@ def dir_hash(path) -> tuple[str, dict]:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest(), files
 
 
+def tiny_tokenizer(seed: int = 0,  # seeds the world records the vocabulary is learned from
+                   n_records: int = 2000,  # world records to learn the vocabulary from
+                   min_count: int = 20,  # a word needs this many occurrences to become a piece
+                   subwords: bool = False,  # True: name syllables and digit pairs as pieces (`entity_pieces`); False: entities letter by letter
+                   ):
+    "The embedded tokenizer, learned from the synthetic world (what `build_tiny` saves, without building a model)"
+    from toolft.world import synthesize
+    recs = [normalize(r).record for r in synthesize(n_records, seed=seed, split="train")]
+    return make_tokenizer(learn_pieces(recs, min_count=min_count, phrases=world_phrases()), subwords=entity_pieces() if subwords else ())
+
+
 def build_tiny(out_dir,  # where the tokenizer and the model are saved
                seed: int = 0,  # seeds the records the tokenizer learns from and the model's initial weights
                n_records: int = 2000,  # world records to learn the vocabulary from
@@ -229,10 +237,8 @@ def build_tiny(out_dir,  # where the tokenizer and the model are saved
         if m.get("args") == args and m.get("toolft_version") == toolft.__version__: return out  # cached: same arguments
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"{out} exists and was not built by build_tiny with these arguments; pass overwrite=True to rebuild it")
-    from toolft.world import synthesize
     import transformers, tokenizers, torch
-    recs = [normalize(r).record for r in synthesize(n_records, seed=seed, split="train")]
-    tok = make_tokenizer(learn_pieces(recs, min_count=min_count, phrases=world_phrases()), subwords=entity_pieces() if subwords else ())
+    tok = tiny_tokenizer(seed, n_records, min_count, subwords)
     model = make_model(tiny_config(tok, arch, hidden_size, num_layers, num_heads, intermediate_size), seed=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out.parent))
@@ -254,180 +260,3 @@ def build_tiny(out_dir,  # where the tokenizer and the model are saved
 def tiny_manifest(path) -> dict:
     "The manifest `build_tiny` wrote into `path`"
     return json.loads((Path(path) / MANIFEST).read_text())
-
-# %% ../nbs/20_tiny.ipynb #4b873ee7
-class LengthBatchSampler:
-    """Sample indices in batches of similar length (little padding), the batches in shuffled order, reshuffled every epoch.
-    A torch `Sampler` by protocol (`__iter__`, `__len__`, `set_epoch`): `train_plain` and `ToolftSFTTrainer` both batch with it."""
-    def __init__(self, lengths: list[int],  # sample lengths in tokens
-                 batch_size: int,  # the optimizer batch (per-device batch x gradient accumulation)
-                 seed: int = 0,
-                 chunk: int = 50):  # sort by length within groups of this many batches
-        self.lengths, self.batch_size, self.seed, self.chunk, self.epoch = list(lengths), batch_size, seed, chunk, 0
-
-    def set_epoch(self, epoch: int): self.epoch = epoch
-
-    def batches(self) -> list[list[int]]:
-        "This epoch's batches (the order depends on seed and epoch only)"
-        rng = random.Random(f"{self.seed}/{self.epoch}")
-        idx = list(range(len(self.lengths))); rng.shuffle(idx)
-        n = self.batch_size * self.chunk
-        out = []
-        for i in range(0, len(idx), n):
-            part = sorted(idx[i:i + n], key=self.lengths.__getitem__)
-            out += [part[k:k + self.batch_size] for k in range(0, len(part), self.batch_size)]
-        rng.shuffle(out)
-        return out
-
-    def next_epoch(self) -> list[list[int]]:
-        "This epoch's batches, then move to the next epoch (a new order even without `set_epoch` calls)"
-        b = self.batches()
-        self.epoch += 1
-        return b
-
-    def __iter__(self): return (i for batch in self.next_epoch() for i in batch)
-    def __len__(self): return len(self.lengths)
-
-
-def collate(samples: list, pad_id: int) -> dict:
-    "Right-padded `input_ids`, `labels` (-100 on padding) and `attention_mask` tensors"
-    import torch
-    n = max(len(s.input_ids) for s in samples)
-    ids = torch.full((len(samples), n), pad_id, dtype=torch.long)
-    lab = torch.full((len(samples), n), -100, dtype=torch.long)
-    att = torch.zeros((len(samples), n), dtype=torch.long)
-    for i, s in enumerate(samples):
-        k = len(s.input_ids)
-        ids[i, :k], lab[i, :k], att[i, :k] = torch.tensor(s.input_ids), torch.tensor(s.labels), 1
-    return {"input_ids": ids, "labels": lab, "attention_mask": att}
-
-
-def train_plain(model, samples: list,  # `Sample`s (input_ids + labels)
-                pad_id: int,
-                seconds: float | None = None,  # train for this long (cosine over wall time) ...
-                steps: int | None = None,  # ... or this many steps
-                batch_size: int = 32,
-                lr: float = 2e-3,
-                warmup: int = 50,  # linear warmup steps
-                decay: float | None = None,  # None: cosine decay over the whole run; x: constant, then linear decay over the last fraction x
-                clip: float = 1.0,
-                seed: int = 0,
-                log_every: int = 50,
-                on_log: Callable | None = None,  # called with each log row
-                probe_every: float | None = None,  # call `on_probe` every this many seconds of training ...
-                on_probe: Callable | None = None,  # ... with (model, row); its time is not counted as training
-                ) -> dict:
-    "Train `model` in place with AdamW; {'steps', 'seconds', 'tokens', 'tokens_per_s', 'log', 'probes'}"
-    import torch
-    if not (seconds or steps): raise ValueError("give seconds or steps")
-    torch.manual_seed(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0, betas=(0.9, 0.95))
-    model.train()
-    sampler = LengthBatchSampler([len(s.input_ids) for s in samples], batch_size, seed)
-    it = (b for _ in itertools.count() for b in sampler.next_epoch())  # endless: epoch after epoch
-    t0, step, tokens, log, probes = time.time(), 0, 0, [], []
-    next_probe = probe_every if (probe_every and on_probe) else math.inf
-    while True:
-        if time.time() - t0 >= next_probe:  # a mid-run evaluation: the clock (and the schedule) stop meanwhile
-            p0, row = time.time(), {"step": step, "seconds": round(time.time() - t0, 1), "tokens": tokens}
-            probes.append(on_probe(model, row) or row)
-            model.train(); next_probe += probe_every; t0 += time.time() - p0
-        frac = (time.time() - t0) / seconds if seconds else step / steps
-        if frac >= 1: break
-        shape = 0.5 * (1 + math.cos(math.pi * frac)) if decay is None else min(1.0, (1 - frac) / decay)
-        f = min(1.0, (step + 1) / warmup) * (shape if step >= warmup else 1.0)
-        for g in opt.param_groups: g["lr"] = lr * max(f, 0.02)
-        b = collate([samples[i] for i in next(it)], pad_id)
-        loss = model(**b).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        step += 1; tokens += int(b["attention_mask"].sum())
-        if step % log_every == 0 or step == 1:
-            row = {"step": step, "seconds": round(time.time() - t0, 1), "loss": round(loss.item(), 4), "tokens": tokens, "lr": round(g["lr"], 6)}
-            log.append(row)
-            if on_log: on_log(row)
-    model.eval()
-    dt_ = time.time() - t0
-    return {"steps": step, "seconds": round(dt_, 1), "tokens": tokens, "tokens_per_s": round(tokens / dt_), "log": log, "probes": probes}
-
-# %% ../nbs/20_tiny.ipynb #f0177f68
-_THINK = re.compile(r"\A<think>\n(.*?)\n</think>\n", re.S)
-_CALL = re.compile(r"<tool_call>\n(.*?)\n</tool_call>", re.S)
-
-
-def parse_reply(text: str,  # a generated assistant turn, up to and including `<|im_end|>`
-                ) -> dict:
-    "{'think', 'content', 'calls', 'valid'} of a reply in the tiny template's format"
-    out = {"think": None, "content": "", "calls": [], "valid": text.endswith("<|im_end|>")}
-    t = text.removesuffix("<|im_end|>")
-    m = _THINK.match(t)
-    if m: out["think"], t = m.group(1), t[m.end():]
-    for c in _CALL.findall(t):
-        try:
-            j = json.loads(c)
-            if not (isinstance(j, dict) and isinstance(j.get("name"), str) and isinstance(j.get("arguments"), dict)): raise ValueError(c)
-            out["calls"].append({"name": j["name"], "arguments": j["arguments"]})
-        except ValueError: out["valid"] = False
-    rest = _CALL.sub("", t).strip()
-    if "<tool_call>" in rest or "</tool_call>" in rest or "<think>" in rest: out["valid"] = False
-    out["content"] = rest
-    return out
-
-
-def first_turn(record: dict) -> tuple[list, dict]:
-    "(messages before the first assistant message, that message)"
-    msgs = record["messages"]
-    k = next(i for i, m in enumerate(msgs) if m["role"] == "assistant")
-    return msgs[:k], msgs[k]
-
-
-def _canon(calls): return sorted(json.dumps({"name": c["name"], "arguments": c["arguments"]}, sort_keys=True) for c in calls)
-
-METRICS = ("format_validity", "tool_selection_accuracy", "argument_exact_match", "no_tool_accuracy", "clarification_accuracy")
-
-
-def score_first_turns(records: list[dict],  # canonical records
-                      replies: list[str],  # generated first assistant turns, one per record
-                      ) -> dict:
-    "The first-turn metrics, their counts (`n_<metric>`), `n` and per-case `by_case` hit/total strings"
-    hits, tot, by_case = Counter(), Counter(), {}
-    for r, text in zip(records, replies, strict=True):
-        want, p = first_turn(r)[1], parse_reply(text)
-        exp = [{"name": c["function"]["name"], "arguments": c["function"]["arguments"]} for c in want.get("tool_calls") or []]
-        res = {"format_validity": p["valid"]}
-        if exp:
-            res["tool_selection_accuracy"] = sorted(c["name"] for c in p["calls"]) == sorted(c["name"] for c in exp)
-            res["argument_exact_match"] = _canon(p["calls"]) == _canon(exp)
-        elif ((r.get("meta") or {}).get("decisions") or [None])[0] == "clarify":
-            res["clarification_accuracy"] = p["valid"] and not p["calls"] and "?" in p["content"]
-        else: res["no_tool_accuracy"] = p["valid"] and not p["calls"]
-        bc = by_case.setdefault((r.get("meta") or {}).get("case", "?"), Counter())
-        for k, v in res.items(): hits[k] += bool(v); tot[k] += 1; bc[k] += bool(v); bc["n_" + k] += 1
-    out = {k: round(hits[k] / tot[k], 3) for k in METRICS if tot[k]}
-    out.update({f"n_{k}": tot[k] for k in METRICS if tot[k]}, n=len(records))
-    out["by_case"] = {c: {k: f"{bc[k]}/{bc['n_' + k]}" for k in METRICS if bc["n_" + k]} for c, bc in sorted(by_case.items())}
-    return out
-
-
-def generate_replies(model, tokenizer, records: list[dict],  # canonical records; their first turns are prompted
-                     max_new_tokens: int = 160,
-                     batch_size: int = 50,
-                     ) -> list[str]:
-    "Greedy first assistant turns (cut after `<|im_end|>`), prompts rendered with the generation prompt"
-    import torch
-    model.eval()  # generation in train mode (dropout, no cache) degenerates into repetition
-    prompts = [tokenizer.apply_chat_template(first_turn(r)[0], tools=r.get("tools") or None, tokenize=False, add_generation_prompt=True) for r in records]
-    eos, out, side = tokenizer.convert_tokens_to_ids("<|im_end|>"), [], tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    try:
-        for i in range(0, len(prompts), batch_size):
-            enc = tokenizer(prompts[i:i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
-            with torch.no_grad():
-                g = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=eos, pad_token_id=tokenizer.pad_token_id)
-            for row in g[:, enc["input_ids"].shape[1]:].tolist():
-                if eos in row: row = row[:row.index(eos) + 1]
-                out.append(tokenizer.decode([t for t in row if t != tokenizer.pad_token_id]))
-    finally: tokenizer.padding_side = side
-    return out

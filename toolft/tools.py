@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 from jsonschema import Draft202012Validator
 from transformers.utils import get_json_schema
 from fastcore.basics import patch
-from .records import FieldError, normalize_tools, result_text, _join
+from .records import FieldError, normalize_tools, result_text, field_path
 
 # %% auto #0
 __all__ = ['Observation', 'Tool', 'ToolRegistry', 'derive_schemas', 'load_tools']
@@ -105,18 +105,18 @@ class ToolRegistry:
 def _schema_errors(tool: Tool, args: dict, path: str) -> list[FieldError]:
     out = []
     for e in sorted(tool.validator.iter_errors(args), key=lambda e: list(e.absolute_path)):
-        p = _join(path, "arguments")
-        for k in e.absolute_path: p = _join(p, k)
+        p = field_path(path, "arguments")
+        for k in e.absolute_path: p = field_path(p, k)
         if e.validator == "required":
             missing = e.message.split("'")[1] if "'" in e.message else ""
-            out.append(FieldError(_join(p, missing), f"missing required argument {missing!r} of {tool.name}", check="schema"))
+            out.append(FieldError(field_path(p, missing), f"missing required argument {missing!r} of {tool.name}", check="schema"))
         else: out.append(FieldError(p, e.message, check="schema"))
     props = tool.parameters.get("properties")
     if isinstance(props, dict) and props and tool.parameters.get("additionalProperties") is None:
         for k in args:
             if k not in props:
                 near = difflib.get_close_matches(k, list(props), n=1)
-                out.append(FieldError(_join(_join(path, "arguments"), k), f"unexpected argument {k!r} for {tool.name}" + (f"; did you mean {near[0]!r}?" if near else ""), check="schema"))
+                out.append(FieldError(field_path(field_path(path, "arguments"), k), f"unexpected argument {k!r} for {tool.name}" + (f"; did you mean {near[0]!r}?" if near else ""), check="schema"))
     return out
 
 
@@ -126,8 +126,8 @@ def validate_call(self: ToolRegistry, name: str, arguments: dict, path: str = ""
     if name not in self.tools:
         near = difflib.get_close_matches(name, self.names, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else (f"; available: {self.names}" if self.names else "; no tools are available")
-        return [FieldError(_join(path, "name"), f"call to unknown tool {name!r}{hint}", check="schema")]
-    if not isinstance(arguments, dict): return [FieldError(_join(path, "arguments"), "arguments must be an object", check="schema")]
+        return [FieldError(field_path(path, "name"), f"call to unknown tool {name!r}{hint}", check="schema")]
+    if not isinstance(arguments, dict): return [FieldError(field_path(path, "arguments"), "arguments must be an object", check="schema")]
     return _schema_errors(self.tools[name], arguments, path)
 
 # %% ../nbs/01_tools.ipynb #f0ed8547

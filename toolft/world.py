@@ -12,10 +12,10 @@ from .tools import ToolRegistry
 
 # %% auto #0
 __all__ = ['COMPANY_SUFFIXES', 'LENGTH', 'MASS', 'TEMPERATURE', 'UNITS', 'WEEKDAYS', 'JOBS', 'INDUSTRIES', 'PER_USD',
-           'WORLD_TOOLS', 'CASES', 'SYSTEM', 'stable_hash', 'is_eval_entity', 'make_name', 'name_syllables',
-           'city_name', 'person_name', 'company_name', 'random_date', 'random_decimal', 'get_weather', 'calculate',
-           'convert_units', 'add_days', 'search_kb', 'get_exchange_rate', 'world_tools', 'synthesize', 'case_of',
-           'coverage', 'coverage_figure']
+           'WORLD_TOOLS', 'CASES', 'SYSTEM', 'CASE_OF_DECISION', 'stable_hash', 'is_eval_entity', 'make_name',
+           'name_syllables', 'city_name', 'person_name', 'company_name', 'random_date', 'random_decimal', 'get_weather',
+           'calculate', 'convert_units', 'add_days', 'search_kb', 'get_exchange_rate', 'world_tools', 'synthesize',
+           'case_of', 'coverage', 'coverage_figure']
 
 # %% ../nbs/03_world.ipynb #0aa4eaa2
 def stable_hash(s) -> int:
@@ -266,7 +266,7 @@ class _Gen:
         return names
 
 # %% ../nbs/03_world.ipynb #f86f9fa4
-def _direct(user: str, think: str, answer: str, decision: str = "no_tool") -> dict:
+def _direct(user: str, think: str, answer: str, decision: str = "answer") -> dict:
     return {"user": user, "assistant_think": think, "assistant_answer": answer, "decision": decision}
 
 
@@ -372,13 +372,13 @@ def _single(g, a) -> tuple[dict, object]:
     if isinstance(run[1], dict) and "error" in run[1]: raise RuntimeError(f"world generator bug: {run}")
     return _called(a["user"], [_step(a["think"], [run])], *a["answer"](run[1])), run[1]
 
-# %% ../nbs/03_world.ipynb #0c950f62
+# %% ../nbs/03_world.ipynb #d56b3432
 def _case_tool_required(g):
     a = _ASK[g.choice(list(_ASK))](g)
     turn, _ = _single(g, a)
     return g.tools([a["tool"]]), [turn], {}
 
-
+# %% ../nbs/03_world.ipynb #3a79c50a
 _GENERAL = [("What is the capital of France?", "The capital of France is Paris."), ("How many days are in a week?", "A week has 7 days."),
             ("Who wrote Romeo and Juliet?", "William Shakespeare wrote it."), ("How many legs does a spider have?", "A spider has 8 legs."),
             ("What is the largest planet in our solar system?", "Jupiter is the largest planet."), ("What language is spoken in Brazil?", "Portuguese is the main language of Brazil."),
@@ -411,7 +411,7 @@ def _case_no_tool(g):
         th = "This is small talk; no tool is needed."
     return names, [_direct(u, th, a)], {}
 
-
+# %% ../nbs/03_world.ipynb #81868e23
 _MISSING = {
     "get_weather": (["What's the weather like?", "Is it going to rain today?", "How warm is it outside?"], "which city", "Which city should I check the weather for?",
                     lambda g: (lambda c: (g.choice(["{}.", "In {}, please.", "{}"]).format(c), _ask_weather(g, city=c)))(g.city())),
@@ -448,7 +448,7 @@ def _case_clarify(g):
         turns.append({**turn, "user": text})
     return g.tools([tool]), turns, {}
 
-
+# %% ../nbs/03_world.ipynb #db748979
 _OUTSIDE = [("Book a flight to {c} on {d}.", "book flights"), ("Send an email to {p}.", "send emails"), ("Order a pizza to my hotel in {c}.", "order food"),
             ("Set an alarm for {d} at 7 am.", "set alarms"), ("Reserve a table at {o}.", "make reservations"), ("Call {p} on the phone.", "make phone calls"),
             ("Buy shares of {o}.", "trade shares"), ("Play songs by {p}.", "play music")]
@@ -469,7 +469,7 @@ def _case_unavailable_tool(g):
         names = g.tools(k=(1, 2), exclude=[tool])
     return names, [_direct(u, th, a, "cannot_answer")], {}
 
-
+# %% ../nbs/03_world.ipynb #ee00c92a
 _UNIT_FACTS = [("How many centimeters are in a meter?", "There are 100 centimeters in a meter."), ("How many grams are in a kilogram?", "There are 1000 grams in a kilogram."),
                ("How many meters are in a kilometer?", "There are 1000 meters in a kilometer."), ("How many inches are in a foot?", "There are 12 inches in a foot.")]
 
@@ -484,7 +484,7 @@ def _case_irrelevant_tools(g):
     else: (u, a), th, related = g.choice(_GENERAL), "None of the offered tools is relevant, and I know the answer.", []
     return g.tools(k=(1, 2), exclude=related), [_direct(u, th, a)], {}
 
-
+# %% ../nbs/03_world.ipynb #fe643d73
 def _case_failed_tool(g):
     kind = g.choice(["zero", "typo", "units", "date"])
     if kind == "zero":
@@ -521,7 +521,7 @@ def _case_failed_tool(g):
                    f"The tool says {d} is not a valid date.", f"{d} is not a valid date, so I can't compute it. Please check the date.")
     return g.tools(["add_days"]), [turn], {}
 
-
+# %% ../nbs/03_world.ipynb #d0317318
 def _case_multi_turn(g):
     kind = g.choice(["umbrella", "fahrenheit", "kb_weather", "days", "calc", "rate"])
     if kind in ("umbrella", "fahrenheit"):
@@ -561,7 +561,7 @@ def _case_multi_turn(g):
                  f"The result is {call[1]['result']}.", f"{amt} {b} is {call[1]['result']} {q}.")
     return g.tools(["get_exchange_rate", "calculate"], k=(0, 1)), [t1, t2], {}
 
-
+# %% ../nbs/03_world.ipynb #161fcccc
 def _lc(s): return s[0].lower() + s[1:] if s[1:2].islower() else s
 
 
@@ -580,7 +580,7 @@ def _case_parallel(g):
     turn = _called(user, [_step(f"Two independent requests: {names[0]} and {names[1]}. I'll make both calls at once.", runs)], f"{th1} {th2}", f"{ans1} {ans2}")
     return g.tools(dict.fromkeys(names), k=(0, 1)), [turn], {}
 
-
+# %% ../nbs/03_world.ipynb #33ebf27a
 def _case_multi_step(g):
     kind = g.choice(["kelvin", "hq_weather", "home_weather", "money", "age"])
     if kind == "kelvin":
@@ -622,7 +622,7 @@ def _case_multi_step(g):
                    f"{e} = {calc[1]['result']}.", f"{p} will be {calc[1]['result']} in {year} (born {kb[1]['born']}).")
     return g.tools(["search_kb", "calculate"], k=(0, 1)), [turn], {}
 
-
+# %% ../nbs/03_world.ipynb #139575db
 _ITEMS = ("apples", "marbles", "stickers", "books", "coins", "pencils")
 
 
@@ -655,7 +655,7 @@ def _case_reasoning(g):
         th = f"Cost: {a} * {b} = {a * b}. Change: {c} - {a * b} = {r}."
     return [], [_direct(u, th, f"The answer is {r}.")], {"answer": r}
 
-
+# %% ../nbs/03_world.ipynb #d5c78c4d
 _CASE_FNS = {c: globals()[f"_case_{c}"] for c in CASES}
 
 # %% ../nbs/03_world.ipynb #f5280884
@@ -686,7 +686,7 @@ def synthesize(n: int,  # how many records
     return out
 
 # %% ../nbs/03_world.ipynb #88646d4e
-_BY_DECISION = {"tool_call": "tool_required", "no_tool": "no_tool", "clarify": "clarify", "cannot_answer": "unavailable_tool"}
+CASE_OF_DECISION = {"tool_call": "tool_required", "answer": "no_tool", "clarify": "clarify", "cannot_answer": "unavailable_tool"}  # the simplest case type that shows each decision
 
 
 def _canonical(rec: dict) -> dict:
@@ -704,7 +704,7 @@ def case_of(record: dict) -> str:
     if any(sum(bool(m.get("tool_calls")) for m in msgs[s:e]) >= 2 for s, e in spans): return "multi_step"
     if "clarify" in decisions: return "clarify"
     if len(spans) >= 2: return "multi_turn"
-    return _BY_DECISION.get(decisions[0] if decisions else None, "unknown")
+    return CASE_OF_DECISION.get(decisions[0] if decisions else None, "unknown")
 
 
 def _text_of(m: dict) -> str:
