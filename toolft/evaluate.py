@@ -27,13 +27,14 @@ class Generator(Protocol):
 
 @dataclass
 class HFGenerator:
-    "Greedy batched generation with a transformers model; each completion is cut after the first stop token"
+    "Batched generation with a transformers model (greedy, or sampled with `temperature`); each completion is cut after the first stop token"
     model: object
     tokenizer: object
     max_new_tokens: int = 160
     batch_size: int = 32
     seed: int = 0
     stop_tokens: tuple = ()  # extra stop strings (each one token), besides the tokenizer's EOS
+    temperature: float = 0.0  # 0: greedy; above 0: sampled (seeded by `seed`), e.g. for on-policy preference pairs
 
     def __call__(self, prompts: list[str]) -> list[str]:
         import torch
@@ -47,7 +48,8 @@ class HFGenerator:
             for i in range(0, len(prompts), self.batch_size):
                 enc = tok(prompts[i:i + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
                 with torch.no_grad():
-                    g = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, do_sample=False, eos_token_id=sorted(stops), pad_token_id=pad)
+                    sampling = dict(do_sample=True, temperature=self.temperature, top_k=0) if self.temperature > 0 else dict(do_sample=False)
+                    g = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, eos_token_id=sorted(stops), pad_token_id=pad, **sampling)
                 for row in g[:, enc["input_ids"].shape[1]:].tolist():
                     cut = next((j for j, t in enumerate(row) if t in stops), None)
                     row = row if cut is None else row[:cut + 1]

@@ -15,8 +15,8 @@ from .validate import scalars, appears, numbers_in, number_appears
 # %% auto #0
 __all__ = ['CLASSES', 'ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok', 'type_ok',
            'acceptable_of', 'check_call', 'check_calls', 'predicted_class', 'format_validity', 'schema_validity',
-           'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification', 'grounding', 'correctness',
-           'call_count', 'score_turn']
+           'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification', 'key_values', 'grounding',
+           'correctness', 'call_count', 'score_turn']
 
 # %% ../nbs/31_score.ipynb #91944e2d
 CLASSES = DECISIONS  # the decision classes: the records' labels, one vocabulary
@@ -266,7 +266,7 @@ def clarification(gold: Gold, pred: Parsed) -> Score | None:
     return _ok(p == "clarify", f"no_question: {p}")
 
 # %% ../nbs/31_score.ipynb #05810bdf
-def _key_values(gold: Gold) -> list:
+def key_values(gold: Gold) -> list:
     "Values of the observations that the gold answer states"
     vals = []
     for o in gold.observations:
@@ -281,7 +281,7 @@ def _key_values(gold: Gold) -> list:
 def grounding(gold: Gold, pred: Parsed) -> Score | None:
     "When the gold answers from tool results: the share of the result values it states that the answer states too"
     if pred.calls or gold.decision != "answer" or not gold.observations: return None
-    vals = _key_values(gold)
+    vals = key_values(gold)
     if not vals: return None
     miss = [v for v in vals if not appears(v, pred.content)]
     return Score(1 - len(miss) / len(vals), f"ungrounded: missing {json.dumps(miss)[:80]}" if miss else None)

@@ -13,7 +13,7 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'LiveCurve', 'TimeBudget']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -93,34 +93,46 @@ def _in_notebook() -> bool:
     except Exception: return False
 
 
-def loss_figure(history: list[dict], title: str = "training loss"):
-    "A plotly loss curve of logged steps"
+def loss_figure(history: list[dict], title: str = "training loss", keys: tuple = ("loss",)):
+    "A plotly figure of logged values over steps, one line per key present in `history`"
     import plotly.graph_objects as go
-    fig = go.Figure(go.Scatter(x=[r["step"] for r in history], y=[r["loss"] for r in history], mode="lines+markers", name="loss"))
-    fig.update_layout(title=title, xaxis_title="step", yaxis_title="loss", height=320, margin=dict(t=40, b=40, l=50, r=10))
+    fig = go.Figure([go.Scatter(x=[r["step"] for r in history if k in r], y=[r[k] for r in history if k in r], mode="lines+markers", name=k)
+                     for k in keys if any(k in r for r in history)])
+    fig.update_layout(title=title, xaxis_title="step", yaxis_title=keys[0] if len(keys) == 1 else "value", height=320,
+                      margin=dict(t=40, b=40, l=50, r=10), showlegend=len(keys) > 1)
     return fig
 
 
+def plotly_bundle(fig) -> dict:
+    "A figure as a raw display bundle: updated through a display handle, it replaces the chart in place"
+    return {"application/vnd.plotly.v1+json": fig.to_plotly_json(), "text/plain": f"<{fig.layout.title.text or 'figure'}>"}
+
+
 class LiveCurve(TrainerCallback):
-    "Collects (step, seconds, loss, lr, tokens) and redraws a loss curve in notebooks"
-    def __init__(self, title: str = "training loss", every: int = 1, show: bool = True):
-        self.title, self.every, self.show = title, every, show
+    "Keeps every logged value (step, seconds, tokens, loss, and any other number a trainer logs) and redraws one chart in notebooks"
+    def __init__(self, title: str = "training loss",
+                 keys: tuple = ("loss",),  # the logged values drawn, e.g. DPO's ("loss", "rewards/margins")
+                 every: int = 1, show: bool = True):
+        self.title, self.keys, self.every, self.show = title, tuple(keys), every, show
         self.history, self.t0, self.handle = [], None, None
 
     def on_train_begin(self, args, state, control, **kw): self.t0 = time.time()
 
     def on_log(self, args, state, control, logs=None, **kw):
-        if logs and "loss" in logs:
-            self.history.append({"step": state.global_step, "seconds": round(time.time() - self.t0, 2), "loss": logs["loss"],
-                                 "lr": logs.get("learning_rate"), "tokens": state.num_input_tokens_seen})
-            if self.show and _in_notebook() and len(self.history) % self.every == 0: self._draw()
+        if not logs or not any(k in logs for k in self.keys): return
+        row = {"step": state.global_step, "seconds": round(time.time() - self.t0, 2), "tokens": state.num_input_tokens_seen,
+               "lr": logs.get("learning_rate")}
+        row.update({k: float(v) for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in row})
+        self.history.append(row)
+        if self.show and _in_notebook() and len(self.history) % self.every == 0: self._draw()
 
-    def figure(self): return loss_figure(self.history, self.title)
+    def figure(self): return loss_figure(self.history, self.title, self.keys)
 
     def _draw(self):
+        # plotly's own display hook drops a display id (every update would append a new chart): show a raw bundle instead
         from IPython.display import display
-        if self.handle is None: self.handle = display(self.figure(), display_id=True)
-        else: self.handle.update(self.figure())
+        if self.handle is None: self.handle = display(plotly_bundle(self.figure()), raw=True, display_id=True)
+        else: self.handle.update(plotly_bundle(self.figure()), raw=True)
 
 
 class TimeBudget(TrainerCallback):
