@@ -1,0 +1,158 @@
+"""The over-calling experiment (issue 14): SFT on tool-call-heavy data over-calls; DPO on automatically built pairs fixes it (by hand, not a test)
+
+Per seed, on the embedded world:
+1. SFT the embedded model on a tool-call-heavy mix (>= 90% of records whose first reply is a call) and, for comparison,
+   on the demo's balanced mix (same recipe, same steps);
+2. build preference pairs automatically (`toolft.pairs.build_pairs`, all seven types, scorer-verified) from fresh train
+   records, and run DPO from the call-heavy SFT model;
+3. on-policy pairs from the balanced SFT model's own failures (`toolft.pairs.on_policy_pairs`: sampled first replies
+   of fresh call records that a scorer fails, against the annotated reply), and DPO from the balanced model on them;
+4. evaluate the four models on the same 200 held-out conversations (first replies, equal shares of the ten case types):
+   decision macro-F1, unnecessary-call rate (the share of turns whose gold makes no call where the model calls),
+   no-tool / clarify / unavailable-tool / irrelevant-tool accuracy, tool selection, exact arguments.
+
+    .venv/bin/python benchmarks/overcalling.py --seeds 0,1,2 -o runs/overcalling
+    .venv/bin/python benchmarks/overcalling.py --seeds 0 --sft-steps 300 --dpo-steps 60 --records 2000 -o /tmp/oc   # a quick look
+
+Writes OUT/seed<k>/metrics.json per seed, OUT/summary.json (mean and spread) and OUT/overcalling.html (plotly);
+`benchmarks/overcalling.py --summarize OUT` rebuilds the last two from every seed in OUT (seeds run as separate processes).
+"""
+import argparse, json, os, statistics, sys, time
+from pathlib import Path
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+NON_CALL_CASES = ("no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "reasoning")
+
+
+def metrics_of(res) -> dict:
+    "The experiment's numbers from an `EvalResult` (first replies)"
+    m = res.metrics()
+    conf = m["confusion"]
+    non_call = [g for g in conf if g != "tool_call"]
+    called = sum(conf[g].get("tool_call", 0) for g in non_call); total = sum(sum(conf[g].values()) for g in non_call)
+    by_case = m["by_case"]
+    return {"macro_f1": m["macro_f1"], "unnecessary_call_rate": round(called / total, 4) if total else None,
+            "no_tool": by_case.get("no_tool", {}).get("decision"), "clarify": by_case.get("clarify", {}).get("decision"),
+            "unavailable_tool": by_case.get("unavailable_tool", {}).get("decision"), "irrelevant_tools": by_case.get("irrelevant_tools", {}).get("decision"),
+            "tool_selection": m["tool_selection"], "arguments": m["arguments"], "format_validity": m["format_validity"], "n": m["n"]}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--records", type=int, default=8000, help="SFT training records per mix")
+    ap.add_argument("--sft-steps", type=int, default=800)
+    ap.add_argument("--pair-records", type=int, default=1200, help="fresh train records the DPO pairs are built from (non-call cases weighted 3:1)")
+    ap.add_argument("--types", default=None, help="pair types for DPO, comma-separated (default: all seven)")
+    ap.add_argument("--loss-type", default="sigmoid", help="TRL's loss_type, comma-separated (sigmoid,sft: DPO plus an NLL term on chosen)")
+    ap.add_argument("--loss-weights", default=None, help="TRL's loss_weights, comma-separated, one per loss type (default: 1 each)")
+    ap.add_argument("--dpo-steps", type=int, default=200)
+    ap.add_argument("--dpo-lr", type=float, default=5e-5)
+    ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--onpolicy-records", type=int, default=300, help="fresh call records sampled for on-policy pairs")
+    ap.add_argument("--samples", type=int, default=4, help="samples per decision point for on-policy pairs")
+    ap.add_argument("--on-policy-scorers", default="arguments", help="which failing scorers' samples become on-policy pairs (comma-separated; 'all': every one)")
+    ap.add_argument("--only-on-policy", action="store_true", help="only the on-policy stage, from OUT/seed<k>/sft_balanced of an earlier run (updates its metrics.json)")
+    ap.add_argument("--eval", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("-o", "--out", default="runs/overcalling")
+    a = ap.parse_args(argv)
+
+    import torch
+    torch.set_num_threads(a.threads)
+    from trl import ModelConfig
+    from toolft.world import synthesize, world_tools
+    from toolft.validate import prepare
+    from toolft.tiny import build_tiny
+    from toolft.templates import ChatTemplate
+    from toolft.sft import SFTConfig, train_sft
+    from toolft.dpo import DPOConfig, train_dpo
+    from toolft.pairs import build_pairs, on_policy_pairs, PAIR_TYPES
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    from toolft.demo import RECIPE, CALLS
+
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    heavy = {c: 20 for c in CALLS} | {c: 2 for c in NON_CALL_CASES}  # 100 call shares against 10: 91% of first replies are calls
+    recipe = {**RECIPE["sft"], "max_steps": a.sft_steps, "max_seconds": None, "torch_threads": a.threads, "logging_steps": 100}
+    runs = {}
+    for seed in [int(s) for s in a.seeds.split(",")]:
+        t0, d = time.time(), out / f"seed{seed}"
+        reg = world_tools()
+        def records(n, s, split, weights=None):
+            acc, _, _ = prepare(synthesize(n, seed=s, split=split, weights=weights), None, tools=reg, replay=True, skip_invalid=True)
+            return acc
+        evals = records(a.eval, seed + 1, "eval")
+        tiny = build_tiny(d / "tiny", seed=seed)
+        tmpl = ChatTemplate(tiny)
+        first = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed)
+        def evaluate(model, tok): return metrics_of(run_eval(evals, HFGenerator(model, tok, 160, 50, seed), tmpl, reg, first, progress=False))
+        row = json.loads((d / "metrics.json").read_text()) if a.only_on_policy else {}
+        for mix, weights in (("sft_call_heavy", heavy), ("sft_balanced", RECIPE["case_weights"])):
+            if a.only_on_policy: break
+            train = records(a.records, seed, "train", weights)
+            share = sum(r["meta"]["decisions"][0] == "tool_call" for r in train) / len(train)
+            res = train_sft(SFTConfig(output_dir=str(d / mix), seed=seed, data_seed=seed, report_to="none", **recipe), str(tiny), train, live=False, progress=False)
+            row[mix] = evaluate(res.model, res.tokenizer) | {"first_reply_calls": round(share, 3), "train_seconds": round(res.seconds)}
+            print(seed, mix, row[mix], flush=True)
+        heavy_dir = d / "sft_call_heavy"
+        def dpo(name, start, pairs):
+            return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","),
+                                       loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
+                                       activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
+                                       report_to="none", seed=seed, think="drop", torch_threads=a.threads),
+                             ModelConfig(model_name_or_path=str(start)), pairs, live=False, progress=False)
+        if not a.only_on_policy:
+            pair_recs = records(a.pair_records, seed + 2, "train", {c: 1 for c in CALLS} | {c: 3 for c in NON_CALL_CASES})
+            types = tuple(a.types.split(",")) if a.types else PAIR_TYPES
+            pairs, rep = build_pairs(pair_recs, ChatTemplate(heavy_dir), types=types, seed=seed)
+            print(rep, flush=True)
+            dres = dpo("dpo", heavy_dir, pairs)
+            row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
+            print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
+        from transformers import AutoModelForCausalLM
+        balanced = AutoModelForCausalLM.from_pretrained(d / "sft_balanced").eval()
+        call_recs = records(a.onpolicy_records, seed + 3, "train", {c: 1 for c in CALLS})
+        t1 = time.time()
+        op_pairs, op_rep = on_policy_pairs(call_recs, balanced, ChatTemplate(d / "sft_balanced"), samples=a.samples, seed=seed)
+        if a.on_policy_scorers != "all": op_pairs = [p for p in op_pairs if p["meta"]["scorer"] in a.on_policy_scorers.split(",")]
+        sampling = time.time() - t1
+        print(op_rep, flush=True)
+        ores = dpo("dpo_on_policy", d / "sft_balanced", op_pairs)
+        row["sft_balanced+dpo_on_policy"] = evaluate(ores.model, ores.tokenizer) | {"pairs": len(op_pairs), "pair_types": dict(op_rep.kept), "scorers_used": a.on_policy_scorers,
+                                                                                  "sampling_seconds": round(sampling),
+                                                                                  "train_seconds": round(ores.seconds)}
+        print(seed, "dpo on-policy", row["sft_balanced+dpo_on_policy"], flush=True)
+        row["seconds"] = round(time.time() - t0)
+        (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
+        runs[seed] = row
+    return summarize(out, vars(a))
+
+
+STAGES = ("sft_balanced", "sft_call_heavy", "sft_call_heavy+dpo", "sft_balanced+dpo_on_policy")
+KEYS = ("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "tool_selection", "arguments", "format_validity")
+
+
+def summarize(out: Path, args: dict | None = None) -> dict:
+    "Mean and min-max over every OUT/seed*/metrics.json (seeds may come from separate runs), written to summary.json and overcalling.html"
+    runs = {int(f.parent.name[4:]): json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/metrics.json"))}
+    summary = {stage: {k: {"mean": round(statistics.mean(v), 3), "min": min(v), "max": max(v)}
+                       for k in KEYS if (v := [r[stage][k] for r in runs.values() if r.get(stage, {}).get(k) is not None])}
+               for stage in STAGES}
+    (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary, "args": args}, indent=1) + "\n")
+    import plotly.graph_objects as go
+    fig = go.Figure([go.Bar(name=stage, x=list(summary[stage]), y=[summary[stage][k]["mean"] for k in summary[stage]],
+                            error_y=dict(type="data", symmetric=False, array=[summary[stage][k]["max"] - summary[stage][k]["mean"] for k in summary[stage]],
+                                         arrayminus=[summary[stage][k]["mean"] - summary[stage][k]["min"] for k in summary[stage]]))
+                     for stage in summary])
+    fig.update_layout(barmode="group", title=f"over-calling: SFT (balanced, call-heavy) and DPO, seeds {sorted(runs)} (bars: mean; whiskers: min-max)",
+                      yaxis_range=[0, 1.05], height=420)
+    fig.write_html(Path(out) / "overcalling.html", include_plotlyjs=True)
+    print(json.dumps(summary, indent=1))
+    return summary
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--summarize"]: summarize(Path(sys.argv[2]))
+    else: main()
