@@ -12,9 +12,9 @@ from .importers import records_reader, RECORD_FORMATS, IMPORTERS
 from .masks import MULTITURN, THINK, THINK_FORMATS
 
 # %% auto #0
-__all__ = ['STAGES', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage', 'mask_flags', 'masks_export',
-           'masks_check', 'masks_show', 'model_tiny', 'demo', 'eval_score', 'eval_bfcl', 'eval_run', 'train_command',
-           'parser', 'main']
+__all__ = ['STAGES', 'DATA', 'data_check', 'data_prepare', 'data_synth', 'data_stats', 'format_coverage', 'mask_flags',
+           'masks_export', 'masks_check', 'masks_show', 'model_tiny', 'pairs_build', 'pairs_check', 'demo',
+           'eval_score', 'eval_bfcl', 'eval_run', 'train_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #00abfe49
 def _print_checked(c, fname, warnings=True):
@@ -156,6 +156,43 @@ def model_tiny(args) -> int:
     print(f"embedded model and tokenizer in {path}")
     return 0
 
+# %% ../nbs/90_cli.ipynb #8b1bc5b5
+def _pair_template(args):
+    from toolft.templates import ChatTemplate
+    spec = args.template or getattr(args, "model", None)
+    if spec is None: raise ValueError("name the template: --template TOKENIZER_DIR|FILE.jinja (or --model DIR)")
+    tmpl = ChatTemplate(spec, tokenizer=args.tokenizer)
+    if tmpl.tokenizer is None: raise ValueError(f"{spec} is a template file: name the tokenizer with --tokenizer DIR")
+    return tmpl
+
+
+def pairs_build(args) -> int:
+    from toolft.masks import MaskConfig
+    from toolft.pairs import build_pairs, on_policy_pairs, write_pairs, PAIR_TYPES
+    from toolft.train import load_records
+    tmpl, records = _pair_template(args), load_records(args.data)
+    cfg = MaskConfig(think=args.think, think_format=args.think_format)
+    if args.model and args.samples:
+        from transformers import AutoModelForCausalLM
+        pairs, rep = on_policy_pairs(records, AutoModelForCausalLM.from_pretrained(args.model), tmpl, args.samples, args.temperature, args.seed,
+                                     cfg=cfg, progress=sys.stderr.isatty())
+    else:
+        types = tuple(t.strip() for t in args.types.split(",")) if args.types else PAIR_TYPES
+        pairs, rep = build_pairs(records, tmpl, types, args.seed, cfg, progress=sys.stderr.isatty())
+    write_pairs(pairs, args.out)
+    print(f"{args.data}: {len(records)} records with {tmpl.name}\n{rep}\nwrote {len(pairs)} pairs to {args.out}")
+    return 0
+
+
+def pairs_check(args) -> int:
+    from toolft.masks import MaskConfig
+    from toolft.pairs import read_pairs, check_pairs
+    tmpl, pairs = _pair_template(args), read_pairs(args.pairs)
+    bad = check_pairs(pairs, tmpl, MaskConfig(think=args.think, think_format=args.think_format))
+    for b in bad: print(f"{args.pairs}: {b}")
+    print(f"{args.pairs}: {len(pairs)} pairs with {tmpl.name}: " + (f"{len(bad)} contract violation(s)" if bad else "contract: ok"))
+    return 1 if bad else 0
+
 # %% ../nbs/90_cli.ipynb #15e049ff
 def demo(args) -> int:
     from toolft.demo import run_demo
@@ -228,7 +265,8 @@ def eval_run(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #50fda99d
-STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft")}  # stage -> (module, config class, train function)
+STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo")}  # stage -> (module, config class, train function)
+DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`"}  # what `data` names, per stage
 
 
 def train_command(argv: list[str]) -> int:
@@ -240,14 +278,18 @@ def train_command(argv: list[str]) -> int:
     import importlib
     from trl import ModelConfig
     from toolft.train import parse_config
+    from toolft.pairs import PairError
+    from toolft.templates import RenderError
     module, config, fn = STAGES[argv[0]]
     m = importlib.import_module(module)
     try: cfg, model_cfg = parse_config((getattr(m, config), ModelConfig), argv[1:])
     except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2  # e.g. an unknown key in the run file
     if not model_cfg.model_name_or_path: print("toolft: error: name the model: model_name_or_path (a directory or hub id)", file=sys.stderr); return 2
-    if not cfg.data: print("toolft: error: name the training records: data (a .jsonl of records)", file=sys.stderr); return 2
+    if not cfg.data: print(f"toolft: error: name the training data: data ({DATA[argv[0]]})", file=sys.stderr); return 2
     try: res = getattr(m, fn)(cfg, model_cfg, live=False, progress=sys.stderr.isatty())
     except RecordError as e: print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft data check` lists the problems)"); return 1
+    except (PairError, RenderError) as e:  # a bad pairs file (each bad line named), or a pair the template cannot render (named)
+        print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft pairs check` lists the problems)"); return 1
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
     return 0
 
@@ -294,6 +336,22 @@ def parser() -> argparse.ArgumentParser:
     q = masks.add_parser("show", help="render the mask inspector to an HTML file"); mask_opts(q)
     q.add_argument("-o", "--out", required=True); q.add_argument("--id", help="only this record"); q.add_argument("--n", type=int, default=5, help="records to show")
     q.set_defaults(fn=masks_show)
+    pr = sub.add_parser("pairs", help="preference pairs for DPO").add_subparsers(dest="sub", required=True)
+    def pair_opts(q):
+        q.add_argument("--template", help="tokenizer directory, or a .jinja file (then --tokenizer)")
+        q.add_argument("--tokenizer", help="tokenizer directory, when --template is a .jinja file")
+        q.add_argument("--think", default="drop", choices=["train", "drop"], help="reasoning in the pairs (default: dropped)")
+        q.add_argument("--think-format", default="native", choices=THINK_FORMATS)
+    q = pr.add_parser("build", help="build scorer-verified good/bad pairs; print built/kept/refused per type")
+    q.add_argument("data", help="records (canonical .jsonl or any format `toolft data` reads)"); pair_opts(q)
+    q.add_argument("-o", "--out", required=True, help="pairs .jsonl to write")
+    q.add_argument("--types", help="comma-separated pair types (default: all seven)")
+    q.add_argument("--model", help="a model directory: sample its completions (with --samples) and keep its failures as rejected")
+    q.add_argument("--samples", type=int, default=0, help="completions sampled per decision point (on-policy pairs)")
+    q.add_argument("--temperature", type=float, default=1.0); q.add_argument("--seed", type=int, default=0)
+    q.set_defaults(fn=pairs_build)
+    q = pr.add_parser("check", help="the pair contract for a template; exit 1 naming each violation")
+    q.add_argument("pairs", help="pairs .jsonl"); pair_opts(q); q.set_defaults(fn=pairs_check)
     model = sub.add_parser("model", help="the embedded model").add_subparsers(dest="sub", required=True)
     q = model.add_parser("tiny", help="build the embedded tokenizer + untrained model (cached, reproducible)")
     q.add_argument("-o", "--out", required=True); q.add_argument("--seed", type=int, default=0); q.add_argument("--overwrite", action="store_true")
@@ -319,6 +377,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--lenient", action="store_true", help="toolft's friendlier matching instead of BFCL's exact verdicts (see toolft.evaluate.score_bfcl)")
     q.add_argument("--underscore-to-dot", action="store_true", help="the model writes dotted function names with underscores (BFCL's underscore_to_dot)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_bfcl)
+    sub.add_parser("rewards", help="score completions with the RL reward components: toolft rewards score --gold G --pred P --format F -o OUT (`toolft rewards score --help`)")
     sub.add_parser("train", help="train a stage: toolft train sft --config run.yaml [--field value ...] (TRL's parser; `toolft train sft --help` lists the fields)")
     q = sub.add_parser("demo", help="the end-to-end demo on the embedded world")
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
@@ -330,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     "Entry point of the `toolft` command; returns the exit code"
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]: return train_command(argv[1:])  # TRL's parser owns everything after the stage
+    if argv[:1] == ["rewards"]:  # its own parser, in `toolft.rewards` (50_rewards)
+        from toolft.rewards import rewards_command
+        return rewards_command(argv[1:])
     args = parser().parse_args(argv)
     try: return args.fn(args)
     except (FileNotFoundError, ValueError, KeyError) as e:  # bad paths and options: one clear line, exit 1
