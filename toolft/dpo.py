@@ -4,7 +4,7 @@
 
 # %% ../nbs/41_dpo.ipynb #896e7bef
 from __future__ import annotations
-import contextlib, copy, functools, os, time, types, warnings
+import copy, functools, time, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,11 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
-from .train import ToolftArguments, LiveCurve, TimeBudget, save_config
+from .train import ToolftArguments, LiveCurve, TimeBudget, save_config, quiet, train_and_save
 
 # %% auto #0
-__all__ = ['DPO_KEYS', 'TOKENIZED', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'ToolftDPOTrainer', 'quiet',
-           'DPOResult', 'train_dpo', 'completion_logps']
+__all__ = ['DPO_KEYS', 'TOKENIZED', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'ToolftDPOTrainer', 'DPOResult',
+           'train_dpo', 'completion_logps']
 
 # %% ../nbs/41_dpo.ipynb #066b7275
 DPO_KEYS = ("loss", "rewards/margins", "rewards/chosen", "rewards/rejected", "rewards/accuracies")  # what the live curve draws
@@ -143,25 +143,6 @@ class ToolftDPOTrainer(DPOTrainer):
         return super()._precompute_ref_logps(dataset, name, batch_size)
 
 # %% ../nbs/41_dpo.ipynb #7ee7d39b
-@contextlib.contextmanager
-def quiet(on: bool = True):
-    "Progress bars of TRL (its reference pass reads `TQDM_DISABLE`), datasets and transformers, and two warnings nobody can act on, off while `on`"
-    if not on: yield; return
-    import datasets, transformers
-    old, ds_bars, tf_bars = os.environ.get("TQDM_DISABLE"), datasets.is_progress_bar_enabled(), transformers.utils.logging.is_progress_bar_enabled()
-    os.environ["TQDM_DISABLE"] = "1"; datasets.disable_progress_bars(); transformers.utils.logging.disable_progress_bar()
-    try:
-        with warnings.catch_warnings():  # two warnings a learner cannot act on: no GPU to pin memory for; TRL calling a renamed transformers method
-            warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*")
-            yield
-    finally:
-        if old is None: os.environ.pop("TQDM_DISABLE", None)
-        else: os.environ["TQDM_DISABLE"] = old
-        if ds_bars: datasets.enable_progress_bars()
-        if tf_bars: transformers.utils.logging.enable_progress_bar()
-
-
 @dataclass
 class DPOResult:
     "What a DPO run produced"
@@ -188,7 +169,7 @@ def train_dpo(args: DPOConfig,
               model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place instead of loading `model_args`'s weights
              ) -> DPOResult:
     "Preference-train the model on `pairs` with TRL's `DPOTrainer`, toolft's ids and a reference that is the starting policy in memory"
-    from transformers import set_seed, PrinterCallback
+    from transformers import set_seed
     from trl import get_peft_config
     from toolft.sft import load_model
     model_args = ModelConfig(model_name_or_path=str(model_args)) if isinstance(model_args, (str, Path)) else model_args
@@ -214,14 +195,7 @@ def train_dpo(args: DPOConfig,
                                    peft_config=get_peft_config(model_args), callbacks=callbacks,
                                    plain_lm_head=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head))
         setup = time.time() - t0
-        if not progress: trainer.remove_callback(PrinterCallback)  # with tqdm off, transformers prints every log dict instead
-        ckpt = resume and any(Path(args.output_dir).glob("checkpoint-*"))
-        t0 = time.time()
-        trainer.train(resume_from_checkpoint=True if ckpt else None)
-        secs = time.time() - t0
-        trainer.save_model(args.output_dir); tok.save_pretrained(args.output_dir)
-    save_config(Path(args.output_dir) / "toolft_dpo.yaml", args, model_args)
-    model = (trainer.model.merge_and_unload() if model_args.use_peft else trainer.model).eval()  # the Trainer leaves it in train mode
+    model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)
     return DPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, int(trainer.state.num_input_tokens_seen),
                      stats, Path(args.output_dir))
 

@@ -12,7 +12,7 @@ import trl
 from trl import ModelConfig
 from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig, mask_dataset
-from .train import ToolftArguments, LiveCurve, TimeBudget, loss_figure, save_config, load_records
+from .train import ToolftArguments, LiveCurve, TimeBudget, loss_figure, save_config, load_records, train_and_save
 
 # %% auto #0
 __all__ = ['SFTConfig', 'sft_dataset', 'LengthBatchSampler', 'ToolftSFTTrainer', 'SFTResult', 'load_model', 'train_sft']
@@ -149,11 +149,5 @@ def train_sft(args: SFTConfig,
                                peft_config=get_peft_config(model_args), callbacks=callbacks,
                                plain_loss=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head),
                                length_grouping=args.length_grouping)
-    ckpt = resume and any(Path(args.output_dir).glob("checkpoint-*"))
-    t0 = time.time()
-    trainer.train(resume_from_checkpoint=True if ckpt else None)
-    secs = time.time() - t0
-    trainer.save_model(args.output_dir); tok.save_pretrained(args.output_dir)
-    save_config(Path(args.output_dir) / "toolft_sft.yaml", args, model_args)
-    model = (trainer.model.merge_and_unload() if model_args.use_peft else trainer.model).eval()  # the Trainer leaves it in train mode
+    model, secs = train_and_save(trainer, args, model_args, "sft", resume, progress)
     return SFTResult(model, tok, tmpl, curve.history, secs, trainer.state.global_step, int(trainer.state.num_input_tokens_seen), stats, Path(args.output_dir))

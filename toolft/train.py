@@ -13,7 +13,7 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'train_and_save']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -141,3 +141,42 @@ class TimeBudget(TrainerCallback):
     def on_train_begin(self, args, state, control, **kw): self.t0 = time.time()
     def on_step_end(self, args, state, control, **kw):
         if time.time() - self.t0 > self.seconds: control.should_training_stop = True
+
+# %% ../nbs/19_train.ipynb #98621ead
+import contextlib, warnings
+
+
+@contextlib.contextmanager
+def quiet(on: bool = True):
+    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets and transformers, and two warnings nobody can act on, off while `on`"
+    if not on: yield; return
+    import datasets, transformers
+    old, ds_bars, tf_bars = os.environ.get("TQDM_DISABLE"), datasets.is_progress_bar_enabled(), transformers.utils.logging.is_progress_bar_enabled()
+    os.environ["TQDM_DISABLE"] = "1"; datasets.disable_progress_bars(); transformers.utils.logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():  # no GPU to pin memory for; TRL calling a renamed transformers method
+            warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*")
+            yield
+    finally:
+        if old is None: os.environ.pop("TQDM_DISABLE", None)
+        else: os.environ["TQDM_DISABLE"] = old
+        if ds_bars: datasets.enable_progress_bars()
+        if tf_bars: transformers.utils.logging.enable_progress_bar()
+
+
+def train_and_save(trainer, args, model_args,
+                   stage: str,  # names the run file: toolft_<stage>.yaml
+                   resume: bool = False, progress: bool = True) -> tuple:
+    "(the trained model, merged and in eval mode; training seconds): train, then save model, tokenizer and resolved run file"
+    from transformers import PrinterCallback
+    with quiet(not progress):
+        if not progress: trainer.remove_callback(PrinterCallback)  # with tqdm off, transformers prints every log dict instead
+        ckpt = resume and any(Path(args.output_dir).glob("checkpoint-*"))
+        t0 = time.time()
+        trainer.train(resume_from_checkpoint=True if ckpt else None)
+        secs = time.time() - t0
+        trainer.save_model(args.output_dir); trainer.processing_class.save_pretrained(args.output_dir)
+    save_config(Path(args.output_dir) / f"toolft_{stage}.yaml", args, model_args)
+    model = trainer.model.merge_and_unload() if model_args.use_peft else trainer.model
+    return model.eval(), secs  # the Trainer leaves it in train mode
