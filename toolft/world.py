@@ -14,8 +14,8 @@ from .tools import ToolRegistry
 __all__ = ['COMPANY_SUFFIXES', 'LENGTH', 'MASS', 'TEMPERATURE', 'UNITS', 'WEEKDAYS', 'JOBS', 'INDUSTRIES', 'PER_USD',
            'WORLD_TOOLS', 'CASES', 'SYSTEM', 'CASE_OF_DECISION', 'stable_hash', 'is_eval_entity', 'make_name',
            'name_syllables', 'city_name', 'person_name', 'company_name', 'random_date', 'random_decimal', 'get_weather',
-           'calculate', 'convert_units', 'add_days', 'search_kb', 'get_exchange_rate', 'world_tools', 'synthesize',
-           'case_of', 'coverage', 'coverage_figure']
+           'calculate', 'convert_units', 'add_days', 'search_kb', 'get_exchange_rate', 'world_tools', 'Calendar',
+           'calendar_tools', 'synthesize', 'case_of', 'coverage', 'coverage_figure']
 
 # %% ../nbs/03_world.ipynb #0aa4eaa2
 def stable_hash(s) -> int:
@@ -216,6 +216,39 @@ def world_tools(timeout: float = 5.0,  # seconds per call
                 ) -> ToolRegistry:
     "A fresh `ToolRegistry` of the six world tools"
     return ToolRegistry(WORLD_TOOLS, timeout=timeout)
+
+# %% ../nbs/03_world.ipynb #a3b242c0
+class Calendar:
+    "A user's calendar: `add_event` writes, `list_events` reads what earlier calls wrote (the world's tool with state)"
+    def __init__(self): self.events = []
+
+    def add_event(self, title: str, date: str) -> dict:
+        """Add an event to the user's calendar.
+
+        Args:
+            title: What the event is, e.g. "Dentist"
+            date: The day of the event, as YYYY-MM-DD
+        """
+        dt.date.fromisoformat(date)  # ValueError on a date that does not exist
+        if not title.strip(): raise ValueError("the title must not be empty")
+        self.events.append({"title": title.strip(), "date": date})
+        return {"added": {"title": title.strip(), "date": date}, "events_that_day": sum(e["date"] == date for e in self.events)}
+
+    def list_events(self, date: str) -> dict:
+        """List the events on one day of the user's calendar.
+
+        Args:
+            date: The day, as YYYY-MM-DD
+        """
+        dt.date.fromisoformat(date)
+        return {"date": date, "events": [e for e in self.events if e["date"] == date]}
+
+
+def calendar_tools(timeout: float = 5.0,  # seconds per call
+                   ) -> ToolRegistry:
+    "A fresh, empty calendar as a `ToolRegistry` (`add_event`, `list_events` sharing its state)"
+    cal = Calendar()
+    return ToolRegistry([cal.add_event, cal.list_events], timeout=timeout)
 
 # %% ../nbs/03_world.ipynb #cae1dd2b
 CASES = ("tool_required", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools",
