@@ -1,0 +1,139 @@
+"""GRPO with executed tools from an SFT model of the embedded world (issue 15 §3; by hand, not a test)
+
+Per seed:
+1. the SFT model: trained here with the demo's recipe and case mix (`toolft.demo.RECIPE`) on 8000 records, but on every
+   assistant reply of a turn (`--sft-multiturn auto`: every reply, one sample per conversation where the template allows; the demo trains first replies only, and a model that never saw an
+   answer after a tool result has nothing for GRPO to reinforce there) and for `--sft-steps` (400: short of converged, so
+   there is something left to improve); or, with `--sft-from DIR`, an earlier run's DIR/seed<k>/sft_balanced;
+2. evaluate it on 200 held-out conversations, whole trajectories with executed tools (`run_eval`, up to 4 replies per
+   user turn): decision macro-F1, exact arguments, trajectory success (every call's arguments exact, the final answer
+   right, as many calls as the gold), and the hack indicators — calls per turn against the gold's, empty replies,
+   repeated calls;
+3. GRPO (`toolft.grpo.train_grpo`) on fresh train records (same case mix) with the world's tools executing in the
+   rollouts and toolft's decomposed reward; evaluate again the same way.
+
+    .venv/bin/python benchmarks/grpo_tools.py --seeds 0,1,2 -o runs/grpo
+    .venv/bin/python benchmarks/grpo_tools.py --seeds 0 --steps 20 -o /tmp/grpo   # a quick look
+
+Writes OUT/seed<k>/metrics.json (before/after), OUT/seed<k>/history.json (the logged reward components per step),
+OUT/summary.json and OUT/grpo.html; `--summarize OUT` rebuilds the summary from every seed in OUT.
+"""
+import argparse, json, os, statistics, sys, time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+
+KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "gold_calls_per_turn",
+        "empty_replies", "repeated_calls")
+
+
+def metrics_of(res) -> dict:
+    "The experiment's numbers from an `EvalResult` (whole trajectories)"
+    m = res.metrics()
+    trajs = [t for t in res.trajectories if t.steps]
+    calls = [[(c["name"], json.dumps(c["arguments"], sort_keys=True)) for s in t.steps for c in s["parsed"].calls] for t in trajs]
+    gold = [sum(len(g.acceptable or g.calls) for g in t.golds) for t in trajs]
+    empty = [s for t in trajs for s in t.steps if not s["parsed"].calls and not s["parsed"].content.strip()]
+    return {"macro_f1": m["macro_f1"], "arguments": m["arguments"], "tool_selection": m["tool_selection"], "format_validity": m["format_validity"],
+            "trajectory_success": m["trajectory"]["success"], "calls_per_turn": round(sum(map(len, calls)) / len(trajs), 4),
+            "gold_calls_per_turn": round(sum(gold) / len(trajs), 4), "empty_replies": round(len(empty) / sum(len(t.steps) for t in trajs), 4),
+            "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--sft-from", default=None, help="use earlier SFT models (DIR/seed<k>/sft_balanced, e.g. runs/overcalling) instead of training one")
+    ap.add_argument("--sft-steps", type=int, default=400)
+    ap.add_argument("--sft-multiturn", default="auto", help="which assistant replies SFT trains (toolft.masks.MULTITURN); the demo's recipe: first")
+    ap.add_argument("--records", type=int, default=2000, help="fresh train records for GRPO")
+    ap.add_argument("--steps", type=int, default=150)
+    ap.add_argument("--lr", type=float, default=2e-5)
+    ap.add_argument("--generations", type=int, default=8)
+    ap.add_argument("--batch", type=int, default=32, help="rollouts per step (batch / generations prompts)")
+    ap.add_argument("--temperature", type=float, default=0.7)
+    ap.add_argument("--beta", type=float, default=0.0)
+    ap.add_argument("--arguments", default="binary", choices=["binary", "partial"])
+    ap.add_argument("--weights", default=None, help="YAML of reward component weights")
+    ap.add_argument("--eval", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("-o", "--out", default="runs/grpo")
+    a = ap.parse_args(argv)
+
+    import torch
+    torch.set_num_threads(a.threads)
+    from transformers import AutoModelForCausalLM
+    from toolft.world import synthesize, world_tools
+    from toolft.validate import prepare
+    from toolft.templates import ChatTemplate, load_tokenizer
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    from toolft.grpo import GRPOConfig, train_grpo
+    from toolft.demo import RECIPE
+
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    for seed in [int(s) for s in a.seeds.split(",")]:
+        t0, d = time.time(), out / f"seed{seed}"
+        d.mkdir(parents=True, exist_ok=True)
+        reg = world_tools()
+        def records(n, s, split):
+            acc, _, _ = prepare(synthesize(n, seed=s, split=split, weights=RECIPE["case_weights"]), None, tools=reg, replay=True, skip_invalid=True)
+            return acc
+        evals = records(a.eval, seed + 1, "eval")  # the over-calling benchmark's held-out set for this seed
+        sft_dir = Path(a.sft_from or "-") / f"seed{seed}" / "sft_balanced"
+        if not (sft_dir / "model.safetensors").exists():
+            from toolft.tiny import build_tiny
+            from toolft.sft import SFTConfig, train_sft
+            recipe = {**RECIPE["sft"], "max_steps": a.sft_steps, "max_seconds": None, "torch_threads": a.threads, "logging_steps": 100, "multiturn": a.sft_multiturn}
+            sft_dir = d / "sft"
+            train_sft(SFTConfig(output_dir=str(sft_dir), seed=seed, data_seed=seed, report_to="none", **recipe), str(build_tiny(d / "tiny", seed=seed)),
+                      records(8000, seed, "train"), live=False, progress=False)
+        tmpl = ChatTemplate(sft_dir)
+        cfg = EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)
+        def evaluate(model): return metrics_of(run_eval(evals, HFGenerator(model, load_tokenizer(sft_dir), 160, 50, seed), tmpl, reg, cfg, progress=False))
+        row = {"sft": evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval()), "sft_dir": str(sft_dir)}
+        print(seed, "sft", row["sft"], flush=True)
+        run = GRPOConfig(output_dir=str(d / "grpo"), max_steps=a.steps, learning_rate=a.lr, num_generations=a.generations, per_device_train_batch_size=a.batch,
+                         temperature=a.temperature, beta=a.beta, arguments=a.arguments, weights=a.weights, logging_steps=1, save_strategy="no",
+                         report_to="none", seed=seed, think="drop", torch_threads=a.threads, activation_checkpointing=False)
+        res = train_grpo(run, str(sft_dir), records(a.records, seed + 10, "train"), tools=reg, live=False, progress=False)
+        row["grpo"] = evaluate(res.model) | {"train_seconds": round(res.seconds), "steps": res.steps, "rollouts": res.steps * a.batch}
+        print(seed, "grpo", row["grpo"], flush=True)
+        row["args"] = vars(a); row["seconds"] = round(time.time() - t0)
+        (d / "history.json").write_text(json.dumps(res.history) + "\n")
+        (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
+    return summarize(out)
+
+
+def summarize(out: Path) -> dict:
+    "Mean and min-max over every OUT/seed*/metrics.json, written to summary.json and grpo.html (metrics and reward curves)"
+    runs = {int(f.parent.name[4:]): json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/metrics.json"))}
+    summary = {stage: {k: {"mean": round(statistics.mean(v), 4), "min": min(v), "max": max(v), "per_seed": v}
+                       for k in KEYS if (v := [r[stage][k] for r in runs.values() if r.get(stage, {}).get(k) is not None])}
+               for stage in ("sft", "grpo")}
+    (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary}, indent=1) + "\n")
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("held-out, before and after GRPO (mean; whiskers min-max)", "reward components per step (seed mean)"))
+    for stage in summary:
+        ks = list(summary[stage])
+        fig.add_bar(name=stage, x=ks, y=[summary[stage][k]["mean"] for k in ks], row=1, col=1,
+                    error_y=dict(type="data", symmetric=False, array=[summary[stage][k]["max"] - summary[stage][k]["mean"] for k in ks],
+                                 arrayminus=[summary[stage][k]["mean"] - summary[stage][k]["min"] for k in ks]))
+    hist = [json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/history.json"))]
+    comps = sorted({k for h in hist for r in h for k in r if k.startswith("rewards/") and k.endswith("/mean")})
+    for k in comps:
+        steps = sorted({r["step"] for h in hist for r in h if k in r})
+        ys = [statistics.mean([r[k] for h in hist for r in h if r.get("step") == s and r.get(k) is not None] or [float("nan")]) for s in steps]
+        fig.add_scatter(x=steps, y=ys, name=k.split("/")[1], mode="lines", row=1, col=2)
+    fig.update_layout(barmode="group", title=f"GRPO with executed tools, seeds {sorted(runs)}", height=460)
+    fig.write_html(Path(out) / "grpo.html", include_plotlyjs=True)
+    print(json.dumps({s: {k: v["mean"] for k, v in summary[s].items()} for s in summary}, indent=1))
+    return summary
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--summarize"]: summarize(Path(sys.argv[2]))
+    else: main()
