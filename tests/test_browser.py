@@ -1,8 +1,13 @@
-"""Real-browser test of the mask view notebook: JupyterLab + headless Chromium (Debian `chromium`, driven by
-the Python `playwright` package; `make browser` installs it). Runs `nbs/14_maskwidget.ipynb` top to bottom
-in a live kernel, checks the plain-HTML view and the anywidget rendered, clicks a widget token and reads
-the selection back from the kernel, and screenshots both views into `runs/browser/` for a human to look at.
-Recipe: shared/docs/browser-testing.md."""
+"""Real-browser tests: JupyterLab + headless Chromium (Debian `chromium`, driven by the Python `playwright` package;
+`make browser` installs it), one server and one browser for both tests.
+
+- The mask view: runs `nbs/14_maskwidget.ipynb` top to bottom in a live kernel, checks the plain-HTML view and the
+  anywidget rendered, clicks a widget token and reads the selection back from the kernel.
+- The reward dashboard: runs a short notebook in which a GRPO training (`toolft.grpo.train_grpo`, the untrained embedded
+  model) feeds a `toolft.dashboard.RewardDashboard`, watches the widget's step number rise while it trains,
+  then opens a sample and reads the selection back from the kernel.
+
+Both screenshot their views into `runs/browser/` for a human to look at. Recipe: shared/docs/browser-testing.md."""
 from __future__ import annotations
 import json, os, shutil, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
@@ -10,9 +15,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NB = REPO / "nbs" / "14_maskwidget.ipynb"
+DASH_NB = "_dashboard_live.ipynb"  # written into the served copy by `served`
+SAVED_NB = "_dashboard_saved.ipynb"  # written by DASH_NB's last cell
 CHROMIUM = Path(os.environ.get("TOOLFT_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = REPO / "runs" / "browser"
-BUDGET = 120  # seconds for all waits together
+BUDGET = 120  # seconds for all waits of one test together (the server's start has its own)
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROME_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -158,106 +165,283 @@ def _left(deadline: float, cap: float | None = None) -> float:
     return 1000 * (min(s, cap) if cap else s)
 
 
-def test_maskview_in_jupyterlab(tmp_path):
-    t0 = time.monotonic(); deadline = t0 + BUDGET
+# The dashboard's notebook: a GRPO run in the foreground of the kernel, as a user runs one. `train` is the one function
+# that produces the run; the test only needs it to call `dash`'s callbacks for more than one step.
+DASH_CELLS = [
+    """import os, tempfile
+os.environ["TRL_EXPERIMENTAL_SILENCE"] = "1"
+from pathlib import Path
+from toolft.world import synthesize, world_tools
+from toolft.records import normalize
+from toolft.tiny import build_tiny
+from toolft.grpo import GRPOConfig, train_grpo
+from toolft.dashboard import RewardDashboard
+tmp = Path(tempfile.mkdtemp())
+records = [normalize(r).record for r in synthesize(40, seed=0, split="train")]
+tiny = build_tiny(tmp / "tiny", n_records=400)""",
+    """def train(dash):
+    "A few GRPO steps of the embedded model, feeding `dash`"
+    run = GRPOConfig(output_dir=str(tmp / "grpo"), max_steps=%(steps)d, num_generations=2, per_device_train_batch_size=4, learning_rate=1e-4,
+                     logging_steps=1, max_completion_length=96, temperature=0.8, think="drop", seed=0, save_strategy="no", report_to="none",
+                     activation_checkpointing=False, torch_threads=1)
+    return train_grpo(run, str(tiny), records, tools=world_tools(), live=False, progress=False, callbacks=[dash])
+
+
+dash = RewardDashboard()  # shows itself when training starts
+res = train(dash)""",
+    """print(res.steps, dash.step, len(dash.history), dash.seen)""",
+    """import json  # the static view, saved into a notebook nobody signed: JupyterLab opens it untrusted, through its sanitizer
+Path("%(saved)s").write_text(json.dumps({"cells": [{"cell_type": "code", "execution_count": 1, "id": "c0", "metadata": {}, "source": "dash",
+    "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/html": dash.html(), "text/plain": "dash"}}]}],
+    "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}))
+dash  # the static view (`_repr_html_`), as a report shows it""",
+]
+DASH_STEPS = 10
+
+
+def _write_notebook(path: Path, cells: list[str]):
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [], "source": s}
+                    for i, s in enumerate(cells)],
+          "metadata": {"kernelspec": {"display_name": "python3", "language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb, indent=1))
+
+
+class Served:
+    "The JupyterLab server and the browser shared by the tests of this module"
+    def __init__(self, lab: Lab, ctx, site: Path, shots: Path): self.lab, self.ctx, self.site, self.shots = lab, ctx, site, shots
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
     if not CHROMIUM.exists(): _unavailable(f"{CHROMIUM} not found; run `make browser` (apt-get install -y chromium)")
     try: from playwright.sync_api import sync_playwright
     except ImportError as e: _unavailable(f"python playwright not importable ({e}); install the dev extras (`make install`)")
     try: import jupyterlab, anywidget  # noqa: F401
     except ImportError as e: _unavailable(f"jupyterlab/anywidget not importable ({e}); install the lab extras (`make install`)")
     from toolft.fixtures import fixtures_dir
-    fixtures = fixtures_dir(REPO)  # the notebook's server gets it through TOOLFT_FIXTURES
-
-    # A served copy laid out like the repo: its last cell runs nbdev_export, which needs the project config and
-    # then writes into this copy's toolft/, never into the repo.
-    site = tmp_path / "site"; proj = site / "proj"
+    fixtures = fixtures_dir(REPO)  # the notebooks' server gets it through TOOLFT_FIXTURES
+    tmp = tmp_path_factory.mktemp("browser")
+    # A served copy laid out like the repo: the mask notebook's last cell runs nbdev_export, which needs the project
+    # config and then writes into this copy's toolft/, never into the repo.
+    site = tmp / "site"; proj = site / "proj"
     (proj / "nbs").mkdir(parents=True)
     shutil.copy(NB, proj / "nbs" / NB.name)
     shutil.copy(REPO / "pyproject.toml", proj / "pyproject.toml")
-    shots = tmp_path / "shots"; shots.mkdir()
+    _write_notebook(proj / "nbs" / DASH_NB, [c % {"steps": DASH_STEPS, "saved": SAVED_NB} for c in DASH_CELLS])
+    shots = tmp / "shots"; shots.mkdir()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "failure.png").unlink(missing_ok=True)
-
-    lab = Lab(site, tmp_path / "jupyter", {"TOOLFT_FIXTURES": str(fixtures)})
-    page = None
+    for p in SHOTS.glob("failure*.png"): p.unlink()
+    lab = Lab(site, tmp / "jupyter", {"TOOLFT_FIXTURES": str(fixtures)})
     try:
-        lab.wait_ready(deadline)
+        lab.wait_ready(time.monotonic() + 60)
         with sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+            ctx = pw.chromium.launch_persistent_context(str(tmp / "profile"), executable_path=str(CHROMIUM), headless=True,
                                                         args=CHROME_ARGS, viewport={"width": 1400, "height": 2400})
-            try:
-                page = ctx.pages[0] if ctx.pages else ctx.new_page()
-                console_errors = []
-                page.on("pageerror", lambda e: console_errors.append(str(e)))
-                page.goto(f"{lab.url}/lab/tree/proj/nbs/{NB.name}", timeout=_left(deadline, 60))
-                page.wait_for_function("() => !!window.jupyterapp", timeout=_left(deadline))
-                page.evaluate(JS_APP_RESTORED)
-                page.wait_for_function(JS_PANEL_READY, timeout=_left(deadline), polling=200)
-
-                ok = page.evaluate(JS_RUN_ALL, _left(deadline))
-                page.wait_for_function("() => { const k = window.__tft.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-                                       timeout=_left(deadline), polling=200)
-                state = page.evaluate(JS_NOTEBOOK_STATE)
-                errors = [(c["i"], c["source"], c["errors"]) for c in state["cells"] if c["errors"]]
-                assert not errors, f"cells raised: {errors}"
-                not_run = [(c["i"], c["source"]) for c in state["cells"] if c["count"] is None]
-                assert not not_run, f"cells never ran: {not_run}"
-                assert ok is True, "notebook:run-all-cells reported failure"
-                tb = page.evaluate("""() => [...document.querySelectorAll(
-                    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText')]
-                    .map(n => n.textContent).filter(t => t.includes('Traceback'))""")
-                assert not tb, f"traceback in outputs: {tb[0][:2000]}"
-
-                # 1. the plain-HTML view
-                view_cell = page.locator(".jp-Cell", has=page.locator(".toolft-maskview")).first
-                view_cell.wait_for(timeout=_left(deadline, 20))
-                n_html = page.locator(".toolft-maskview").first.locator(".tft-tok").count()
-                assert n_html > 50, n_html
-                titles = page.locator(".toolft-maskview").first.locator(".tft-tok").evaluate_all("ns => ns.map(n => n.title)")
-                assert any("TRAINED" in t for t in titles) and any("not trained" in t for t in titles), titles[:5]
-                styles = page.locator(".toolft-maskview .tft-tok").evaluate_all("ns => ns.map(n => getComputedStyle(n).backgroundColor)")
-                assert len(set(styles)) >= 4, f"tokens are not coloured by category: {set(styles)}"
-                h = view_cell.bounding_box()["height"]
-                assert h < 2200, f"mask view cell is {h}px tall, taller than the viewport: the screenshot would be cut"
-                view_cell.screenshot(path=str(shots / "maskview.png"))
-
-                # 2. the anywidget: same tokens, click one, read it back from the kernel
-                widget = page.locator(".toolft-maskwidget").first
-                widget.wait_for(timeout=_left(deadline, 30))
-                toks = widget.locator(".tft-tok")
-                n_w = toks.count()
-                assert n_w == n_html, (n_w, n_html)
-                info = widget.locator(".tft-info")
-                page.wait_for_function("() => document.querySelector('.toolft-maskwidget .tft-info').textContent.startsWith('selected #3:')",
-                                       timeout=_left(deadline, 10))  # the notebook set w.selected = 3 after displaying w
-                k = next(j for j in range(10, n_w) if "tft-trained" in (toks.nth(j).get_attribute("class") or ""))
-                tok = toks.nth(k)
-                assert tok.get_attribute("data-i") == str(k)
-                tok.scroll_into_view_if_needed(timeout=_left(deadline, 10))
-                tok.click(timeout=_left(deadline, 10))
-                page.wait_for_function("(k) => document.querySelector('.toolft-maskwidget .tft-info').textContent.startsWith(`selected #${k}:`)",
-                                       arg=k, timeout=_left(deadline, 10))
-                seen = None
-                while time.monotonic() < deadline:  # the change reaches the kernel over the comm asynchronously
-                    seen = page.evaluate(JS_KERNEL_EXEC, "print(w.selected, w.selected_token['i'], w.selected_token['trained'])").strip()
-                    if seen == f"{k} {k} True": break
-                    time.sleep(0.2)
-                assert seen == f"{k} {k} True", f"clicked token {k}, kernel says {seen!r}"
-                widget_cell = page.locator(".jp-Cell", has=page.locator(".toolft-maskwidget")).first
-                widget_cell.screenshot(path=str(shots / "maskwidget.png"))
-                assert not console_errors, f"uncaught page errors: {console_errors}"
-            except BaseException:
-                if page is not None:
-                    try: page.screenshot(path=str(shots / "failure.png"), full_page=True)
-                    except Exception: pass
-                raise
+            try: yield Served(lab, ctx, site, shots)
             finally:
                 for p in shots.glob("*.png"): shutil.copy(p, SHOTS / p.name)
                 ctx.close()
     except BaseException as e:
-        if not isinstance(e, (pytest.skip.Exception, pytest.fail.Exception)):
-            print(f"--- jupyterlab log tail ---\n{lab.log_tail()}")
+        if not isinstance(e, (pytest.skip.Exception, pytest.fail.Exception)): print(f"--- jupyterlab log tail ---\n{lab.log_tail()}")
         raise
     finally:
         lab.stop()
+
+
+def _open_notebook(page, s: Served, name: str, deadline: float) -> list:
+    "Open nbs/`name` in the served copy and wait until its kernel is idle; the list collects uncaught page errors"
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{s.lab.url}/lab/tree/proj/nbs/{name}", timeout=_left(deadline, 60))
+    page.wait_for_function("() => !!window.jupyterapp", timeout=_left(deadline))
+    page.evaluate(JS_APP_RESTORED)
+    page.wait_for_function(JS_PANEL_READY, timeout=_left(deadline), polling=200)
+    return errors
+
+
+def _wait_idle(page, deadline: float):
+    page.wait_for_function("() => { const k = window.__tft.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+                           timeout=_left(deadline), polling=200)
+
+
+def _assert_ran_clean(page):
+    "Every code cell ran, none raised, no traceback in any output"
+    state = page.evaluate(JS_NOTEBOOK_STATE)
+    errors = [(c["i"], c["source"], c["errors"]) for c in state["cells"] if c["errors"]]
+    assert not errors, f"cells raised: {errors}"
+    not_run = [(c["i"], c["source"]) for c in state["cells"] if c["count"] is None]
+    assert not not_run, f"cells never ran: {not_run}"
+    tb = page.evaluate("""() => [...document.querySelectorAll(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText')]
+        .map(n => n.textContent).filter(t => t.includes('Traceback'))""")
+    assert not tb, f"traceback in outputs: {tb[0][:2000]}"
+
+
+def _kernel_says(page, code: str, want: str, deadline: float) -> str:
+    "What `code` prints in the notebook's kernel, polled until it is `want` (a change from the page reaches the kernel asynchronously)"
+    seen = None
+    while time.monotonic() < deadline:
+        seen = page.evaluate(JS_KERNEL_EXEC, code).strip()
+        if seen == want: break
+        time.sleep(0.2)
+    return seen
+
+
+def _close(page, shots: Path, failed: bool, name: str):
+    "Screenshot a failure, shut the notebook's kernel down (the next test gets both cores) and close the page"
+    if failed:
+        try: page.screenshot(path=str(shots / f"failure-{name}.png"), full_page=True)
+        except Exception: pass
+    try: page.evaluate("async () => { if (window.__tft) await window.__tft.sessionContext.shutdown(); }")
+    except Exception: pass
+    page.close()
+
+
+def test_maskview_in_jupyterlab(served):
+    t0 = time.monotonic(); deadline = t0 + BUDGET
+    page, failed = served.ctx.new_page(), True
+    shots = served.shots
+    try:
+        console_errors = _open_notebook(page, served, NB.name, deadline)
+        ok = page.evaluate(JS_RUN_ALL, _left(deadline))
+        _wait_idle(page, deadline)
+        _assert_ran_clean(page)
+        assert ok is True, "notebook:run-all-cells reported failure"
+
+        # 1. the plain-HTML view
+        view_cell = page.locator(".jp-Cell", has=page.locator(".toolft-maskview")).first
+        view_cell.wait_for(timeout=_left(deadline, 20))
+        n_html = page.locator(".toolft-maskview").first.locator(".tft-tok").count()
+        assert n_html > 50, n_html
+        titles = page.locator(".toolft-maskview").first.locator(".tft-tok").evaluate_all("ns => ns.map(n => n.title)")
+        assert any("TRAINED" in t for t in titles) and any("not trained" in t for t in titles), titles[:5]
+        styles = page.locator(".toolft-maskview .tft-tok").evaluate_all("ns => ns.map(n => getComputedStyle(n).backgroundColor)")
+        assert len(set(styles)) >= 4, f"tokens are not coloured by category: {set(styles)}"
+        h = view_cell.bounding_box()["height"]
+        assert h < 2200, f"mask view cell is {h}px tall, taller than the viewport: the screenshot would be cut"
+        view_cell.screenshot(path=str(shots / "maskview.png"))
+
+        # 2. the anywidget: same tokens, click one, read it back from the kernel
+        widget = page.locator(".toolft-maskwidget").first
+        widget.wait_for(timeout=_left(deadline, 30))
+        toks = widget.locator(".tft-tok")
+        n_w = toks.count()
+        assert n_w == n_html, (n_w, n_html)
+        page.wait_for_function("() => document.querySelector('.toolft-maskwidget .tft-info').textContent.startsWith('selected #3:')",
+                               timeout=_left(deadline, 10))  # the notebook set w.selected = 3 after displaying w
+        k = next(j for j in range(10, n_w) if "tft-trained" in (toks.nth(j).get_attribute("class") or ""))
+        tok = toks.nth(k)
+        assert tok.get_attribute("data-i") == str(k)
+        tok.scroll_into_view_if_needed(timeout=_left(deadline, 10))
+        tok.click(timeout=_left(deadline, 10))
+        page.wait_for_function("(k) => document.querySelector('.toolft-maskwidget .tft-info').textContent.startsWith(`selected #${k}:`)",
+                               arg=k, timeout=_left(deadline, 10))
+        seen = _kernel_says(page, "print(w.selected, w.selected_token['i'], w.selected_token['trained'])", f"{k} {k} True", deadline)
+        assert seen == f"{k} {k} True", f"clicked token {k}, kernel says {seen!r}"
+        widget_cell = page.locator(".jp-Cell", has=page.locator(".toolft-maskwidget")).first
+        widget_cell.screenshot(path=str(shots / "maskwidget.png"))
+        assert not console_errors, f"uncaught page errors: {console_errors}"
+        failed = False
+    finally:
+        _close(page, shots, failed, "maskview")
     assert time.monotonic() - t0 < BUDGET + 30
+
+
+# Starts run-all and returns at once: the test watches the page while the cells run.
+JS_RUN_ALL_START = """() => {
+  window.__runDone = null;
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(ok => { window.__runDone = {ok}; },
+                                                                    e => { window.__runDone = {error: String(e)}; });
+  return true;
+}"""
+JS_DASH_STATE = """() => {
+  const s = document.querySelector('.toolft-dashboard .tft-step');
+  const training = window.__tft.model.cells.get(1).executionCount === null;  // run-all clears it; set when the cell ends
+  return {step: s ? s.textContent : null, training, done: window.__runDone};
+}"""
+
+
+def test_dashboard_live_in_jupyterlab(served):
+    t0 = time.monotonic(); deadline = t0 + BUDGET
+    page, failed = served.ctx.new_page(), True
+    shots = served.shots
+    try:
+        console_errors = _open_notebook(page, served, DASH_NB, deadline)
+        page.evaluate(JS_RUN_ALL_START)
+        steps = []  # the step numbers the widget showed while the training cell ran, in order
+        while time.monotonic() < deadline:
+            st = page.evaluate(JS_DASH_STATE)
+            if st["done"] is not None: break
+            if st["training"] and st["step"] is not None and (not steps or steps[-1] != st["step"]): steps.append(st["step"])
+            time.sleep(0.1)
+        else: raise TimeoutError(f"the notebook did not finish within {BUDGET} s; the widget showed steps {steps}")
+        assert st["done"].get("ok") is True, f"notebook:run-all-cells: {st['done']}"
+        _wait_idle(page, deadline)
+        _assert_ran_clean(page)
+        shown = [int(x) for x in steps]
+        assert len(set(shown)) >= 2 and min(shown) < DASH_STEPS, f"the widget's step did not change while training ran: {steps}"
+        assert shown == sorted(shown), f"the step went back: {steps}"
+        final = int(page.locator(".toolft-dashboard .tft-step").first.text_content())
+        assert final == DASH_STEPS, (final, steps)
+        out = _kernel_says(page, "print(res.steps, dash.step, len(dash.history))", f"{DASH_STEPS} {DASH_STEPS} {DASH_STEPS}", deadline)
+        assert out == f"{DASH_STEPS} {DASH_STEPS} {DASH_STEPS}", out
+
+        views = page.locator(".toolft-dashboard")
+        assert views.count() == 2, f"expected the widget and the static view, found {views.count()} dashboards"
+        dash, static = views.nth(0), views.nth(1)  # the widget (the training cell's output), then the last cell's HTML
+        assert static.locator(".tft-step").text_content() == str(DASH_STEPS)
+        n_curves = dash.locator("img.tft-curve").count()
+        assert n_curves >= 5 and static.locator("img.tft-curve").count() == n_curves, n_curves
+        loaded = page.locator(".toolft-dashboard img.tft-curve").evaluate_all("ns => ns.filter(n => n.complete && n.naturalWidth > 0).length")
+        assert loaded == 2 * n_curves, f"{2 * n_curves - loaded} curve images did not load"
+        assert static.locator("details.tft-sample").count() == dash.locator("details.tft-sample").count()
+        rows = dash.locator("details.tft-sample")
+        assert rows.count() >= 2, rows.count()
+        # open a sample, preferring one whose rollout has a tool result
+        with_obs = dash.locator("details.tft-sample .tft-obs").count() > 0
+        target = dash.locator("details.tft-sample", has=page.locator(".tft-obs")).first if with_obs else rows.first
+        key = target.get_attribute("data-key")
+        assert not target.locator(".tft-rollout").is_visible()
+        target.locator("summary").click(timeout=_left(deadline, 10))
+        rollout = dash.locator(f'details.tft-sample[data-key="{key}"] .tft-rollout')
+        rollout.wait_for(state="visible", timeout=_left(deadline, 10))
+        text = rollout.text_content()
+        assert "assistant" in text and "total" in text, text[:500]
+        assert rollout.locator(".tft-components tr").count() >= 3
+        seen = _kernel_says(page, "print(dash.widget.selected, dash.selected_sample is not None)", f"{key} True", deadline)
+        assert seen == f"{key} True", f"opened sample {key}, kernel says {seen!r}"
+        cell = page.locator(".jp-Cell", has=page.locator(".toolft-dashboard")).first
+        h = cell.bounding_box()["height"]
+        assert h < 2300, f"the dashboard cell is {h}px tall: the screenshot would be cut"
+        cell.screenshot(path=str(shots / "dashboard.png"))
+        assert not console_errors, f"uncaught page errors: {console_errors}"
+        # the same HTML saved in an untrusted notebook: the sanitizer keeps the curves, the bars and the rollouts
+        t_saved = time.monotonic()
+        pid = page.evaluate("""async (path) => {
+          const w = await window.jupyterapp.commands.execute('docmanager:open', {path});
+          await w.context.ready; window.__saved = w; return w.id; }""", f"proj/nbs/{SAVED_NB}")
+        try:
+            view = page.locator(f'[id="{pid}"] .toolft-dashboard').first
+            view.wait_for(timeout=_left(deadline, 30))
+            assert page.evaluate("() => window.__saved.model.cells.get(0).trusted") is False
+            assert view.locator(".tft-step").text_content() == str(DASH_STEPS)
+            ok_imgs = 0
+            while time.monotonic() < deadline and ok_imgs < n_curves:
+                ok_imgs = view.locator("img.tft-curve").evaluate_all("ns => ns.filter(n => n.complete && n.naturalWidth > 0).length")
+                time.sleep(0.1)
+            assert ok_imgs == n_curves, f"untrusted: {ok_imgs} of {n_curves} curve images shown"
+            segs = view.locator(".tft-seg").evaluate_all(
+                "ns => ns.filter(n => n.getBoundingClientRect().width > 0 && getComputedStyle(n).position === 'absolute').length")
+            assert segs > 0, "untrusted: the stacked bars lost their layout"
+            view.locator("details.tft-sample summary").first.click(timeout=_left(deadline, 10))
+            view.locator("details.tft-sample .tft-rollout").first.wait_for(state="visible", timeout=_left(deadline, 10))
+            page.locator(f'[id="{pid}"] .jp-Cell').first.screenshot(path=str(shots / "dashboard-untrusted.png"))
+        finally:
+            try: page.evaluate("async () => { await window.__saved.sessionContext.shutdown(); window.__saved.close(); }")
+            except Exception: pass
+        t_saved = time.monotonic() - t_saved
+        print(f"dashboard: steps shown while training {steps}; {n_curves} curves; "
+              f"{'a sample with a tool result' if with_obs else 'the first sample (no rollout had a tool result)'} opened; {time.monotonic() - t0:.1f} s ({t_saved:.1f} s the untrusted view)")
+        failed = False
+    finally:
+        _close(page, shots, failed, "dashboard")
