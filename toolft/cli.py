@@ -265,8 +265,8 @@ def eval_run(args) -> int:
     return 0
 
 # %% ../nbs/90_cli.ipynb #50fda99d
-STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo")}  # stage -> (module, config class, train function)
-DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`"}  # what `data` names, per stage
+STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo"), "grpo": ("toolft.grpo", "GRPOConfig", "train_grpo")}  # stage -> (module, config class, train function)
+DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`", "grpo": "a .jsonl of records (each user turn is one rollout)"}  # what `data` names, per stage
 
 
 def train_command(argv: list[str]) -> int:
@@ -286,11 +286,15 @@ def train_command(argv: list[str]) -> int:
     except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2  # e.g. an unknown key in the run file
     if not model_cfg.model_name_or_path: print("toolft: error: name the model: model_name_or_path (a directory or hub id)", file=sys.stderr); return 2
     if not cfg.data: print(f"toolft: error: name the training data: data ({DATA[argv[0]]})", file=sys.stderr); return 2
+    if argv[0] == "grpo" and not cfg.tools: print("toolft: error: GRPO executes the model's calls: name the tools (tools: module:attribute of the functions or a ToolRegistry)", file=sys.stderr); return 2
     try: res = getattr(m, fn)(cfg, model_cfg, live=False, progress=sys.stderr.isatty())
     except RecordError as e: print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft data check` lists the problems)"); return 1
     except (PairError, RenderError) as e:  # a bad pairs file (each bad line named), or a pair the template cannot render (named)
         print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft pairs check` lists the problems)"); return 1
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
+    if argv[0] == "grpo":
+        calls = [r["tools/call_frequency"] for r in res.history if r.get("tools/call_frequency") is not None]
+        print(f"grpo: {len(calls)} logged steps, {sum(calls) / max(1, len(calls)):.2f} executed tool calls per rollout on average")
     return 0
 
 # %% ../nbs/90_cli.ipynb #948c2c09
