@@ -676,6 +676,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.train.plotly_bundle': ('train.html#plotly_bundle', 'toolft/train.py'),
                               'toolft.train.quiet': ('train.html#quiet', 'toolft/train.py'),
                               'toolft.train.save_config': ('train.html#save_config', 'toolft/train.py'),
+                              'toolft.train.start_run': ('train.html#start_run', 'toolft/train.py'),
                               'toolft.train.train_and_save': ('train.html#train_and_save', 'toolft/train.py')},
             'toolft.validate': { 'toolft.validate.Checked': ('validate.html#checked', 'toolft/validate.py'),
                                  'toolft.validate.Checked.id': ('validate.html#checked.id', 'toolft/validate.py'),

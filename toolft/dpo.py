@@ -169,19 +169,12 @@ def train_dpo(args: DPOConfig,
               model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place instead of loading `model_args`'s weights
              ) -> DPOResult:
     "Preference-train the model on `pairs` with TRL's `DPOTrainer`, toolft's ids and a reference that is the starting policy in memory"
-    from transformers import set_seed
     from trl import get_peft_config
     from toolft.sft import load_model
-    model_args = ModelConfig(model_name_or_path=str(model_args)) if isinstance(model_args, (str, Path)) else model_args
-    if model_args is None or not model_args.model_name_or_path: raise ValueError("name the model: model_name_or_path (a directory or hub id)")
-    if pairs is None:
-        if not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
-        pairs = read_pairs(args.data)
-    if args.torch_threads: torch.set_num_threads(args.torch_threads)
-    set_seed(args.seed)
-    tok = load_tokenizer(model_args.model_name_or_path)
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
-    tmpl = ChatTemplate(args.template or tok, tokenizer=tok)
+    from toolft.train import start_run
+    if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
+    model_args, tok, tmpl = start_run(args, model_args)
+    if pairs is None: pairs = read_pairs(args.data)
     ds, stats = dpo_dataset(pairs, tmpl, args.mask_config())
     eval_ds = dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config())[0] if args.eval_data else None
     with quiet(not progress): model = load_model(model_args) if model is None else model

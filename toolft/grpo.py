@@ -253,22 +253,14 @@ def train_grpo(args: GRPOConfig,
                callbacks: list = (),  # more `TrainerCallback`s (a `RewardDashboard` given here replaces the default one)
               ) -> GRPOResult:
     "Reinforce the model on rollouts with executed tools, rewarded by toolft's components, with TRL's `GRPOTrainer`"
-    from transformers import set_seed
     from trl import get_peft_config
     from toolft.sft import load_model
-    from toolft.train import load_records
-    model_args = ModelConfig(model_name_or_path=str(model_args)) if isinstance(model_args, (str, Path)) else model_args
-    if model_args is None or not model_args.model_name_or_path: raise ValueError("name the model: model_name_or_path (a directory or hub id)")
-    if records is None:
-        if not args.data: raise ValueError("no records: pass records or set `data`")
-        records = load_records(args.data)
+    from toolft.train import load_records, start_run
+    if records is None and not args.data: raise ValueError("no records: pass records or set `data`")
     tools = tools if tools is not None else args.tools
     if tools is None: raise ValueError("GRPO needs tools that run: pass tools (a ToolRegistry or a factory) or set `tools` (module:attribute)")
-    if args.torch_threads: torch.set_num_threads(args.torch_threads)
-    set_seed(args.seed)
-    tok = load_tokenizer(model_args.model_name_or_path)
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
-    tmpl = ChatTemplate(args.template or tok, tokenizer=tok)
+    model_args, tok, tmpl = start_run(args, model_args)
+    if records is None: records = load_records(args.data)
     rows = grpo_rows(records, args.mask_config(), args.turns)
     if not rows: raise ValueError("no rows: the records have no user turn with a gold assistant reply")
     tools = tools if isinstance(tools, ToolRegistry) else tool_source(tools)

@@ -127,18 +127,11 @@ def train_sft(args: SFTConfig,
               resume: bool = False,  # continue from the latest checkpoint in args.output_dir
               live: bool = True, progress: bool = True) -> SFTResult:
     "Fine-tune the model on `records` with TRL's `SFTTrainer` and toolft's labels"
-    from transformers import set_seed
     from trl import get_peft_config
-    model_args = ModelConfig(model_name_or_path=str(model_args)) if isinstance(model_args, (str, Path)) else model_args
-    if model_args is None or not model_args.model_name_or_path: raise ValueError("name the model: model_name_or_path (a directory or hub id)")
-    if records is None:
-        if not args.data: raise ValueError("no training records: pass records or set `data`")
-        records = load_records(args.data, args.tools)
-    if args.torch_threads: torch.set_num_threads(args.torch_threads)
-    set_seed(args.seed)
-    tok = load_tokenizer(model_args.model_name_or_path)
-    if tok.pad_token is None: tok.pad_token = tok.eos_token
-    tmpl = ChatTemplate(args.template or tok, tokenizer=tok)
+    from toolft.train import start_run
+    if records is None and not args.data: raise ValueError("no training records: pass records or set `data`")
+    model_args, tok, tmpl = start_run(args, model_args)
+    if records is None: records = load_records(args.data, args.tools)
     ds, stats = sft_dataset(records, tmpl, args.mask_config(), progress, args.dataset_num_proc)
     eval_ds = sft_dataset(load_records(args.eval_data, args.tools), tmpl, args.mask_config(), progress, args.dataset_num_proc)[0] if args.eval_data else None
     model = load_model(model_args)

@@ -13,7 +13,7 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'train_and_save']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'train_and_save', 'start_run']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -180,3 +180,19 @@ def train_and_save(trainer, args, model_args,
     save_config(Path(args.output_dir) / f"toolft_{stage}.yaml", args, model_args)
     model = trainer.model.merge_and_unload() if model_args.use_peft else trainer.model
     return model.eval(), secs  # the Trainer leaves it in train mode
+
+
+def start_run(args, model_args) -> tuple:
+    "(model_args, tokenizer, template): what every stage does before its data — the model named, torch's threads and seed set, the tokenizer (with a pad token) and its template"
+    from transformers import set_seed
+    from trl import ModelConfig
+    from toolft.templates import ChatTemplate, load_tokenizer
+    model_args = ModelConfig(model_name_or_path=str(model_args)) if isinstance(model_args, (str, Path)) else model_args
+    if model_args is None or not model_args.model_name_or_path: raise ValueError("name the model: model_name_or_path (a directory or hub id)")
+    if args.torch_threads:
+        import torch
+        torch.set_num_threads(args.torch_threads)
+    set_seed(args.seed)
+    tok = load_tokenizer(model_args.model_name_or_path)
+    if tok.pad_token is None: tok.pad_token = tok.eos_token
+    return model_args, tok, ChatTemplate(args.template or tok, tokenizer=tok)
