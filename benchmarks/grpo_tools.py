@@ -46,7 +46,7 @@ def metrics_of(res) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--sft-from", default=None, help="use earlier SFT models (DIR/seed<k>/sft_balanced, e.g. runs/overcalling) instead of training one")
+    ap.add_argument("--sft-from", default=None, help="use earlier SFT models (DIR/seed<k>/sft_balanced, e.g. runs/overcalling, or DIR/seed<k>/sft) where they exist instead of training one")
     ap.add_argument("--sft-steps", type=int, default=400)
     ap.add_argument("--sft-multiturn", default="auto", help="which assistant replies SFT trains (toolft.masks.MULTITURN); the demo's recipe: first")
     ap.add_argument("--records", type=int, default=2000, help="fresh train records for GRPO")
@@ -82,7 +82,8 @@ def main(argv=None):
             acc, _, _ = prepare(synthesize(n, seed=s, split=split, weights=RECIPE["case_weights"]), None, tools=reg, replay=True, skip_invalid=True)
             return acc
         evals = records(a.eval, seed + 1, "eval")  # the over-calling benchmark's held-out set for this seed
-        sft_dir = Path(a.sft_from or "-") / f"seed{seed}" / "sft_balanced"
+        sft_dir = next((p for p in (Path(a.sft_from or "-") / f"seed{seed}" / n for n in ("sft_balanced", "sft")) if (p / "model.safetensors").exists()),
+                       Path("-"))  # the over-calling benchmark's SFT model, or this benchmark's own from an earlier run
         if not (sft_dir / "model.safetensors").exists():
             from toolft.tiny import build_tiny
             from toolft.sft import SFTConfig, train_sft

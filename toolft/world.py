@@ -515,7 +515,7 @@ def _case_irrelevant_tools(g):
         u, th, a, related = f"What is {x} {op} {y}?", f"Simple arithmetic I can do myself: {x} {op} {y} = {r}.", f"{x} {op} {y} = {r}.", ["calculate"]
     elif kind == "units": (u, a), th, related = g.choice(_UNIT_FACTS), "This is a known fact; the offered tools are not needed.", ["convert_units"]
     else: (u, a), th, related = g.choice(_GENERAL), "None of the offered tools is relevant, and I know the answer.", []
-    return g.tools(k=(1, 2), exclude=related), [_direct(u, th, a)], {}
+    return g.tools(k=(1, 2), exclude=related), [_direct(u, th, a)], ({"answer": r} if kind == "arithmetic" else {})  # the sum is verifiable: `correctness` checks it
 
 # %% ../nbs/03_world.ipynb #fe643d73
 def _case_failed_tool(g):
