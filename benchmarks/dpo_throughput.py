@@ -95,7 +95,7 @@ def main(argv=None):
                for x, y in zip(tr.train_dataset, ours))
     tr.train()
     out["trl_defaults"] = {"tokenize_s": 0.0, "setup_s": round(setup, 2), "train_s": round(clock.seconds, 2), "steps": tr.state.global_step,
-                           "bf16": cfg.bf16, "gradient_checkpointing": cfg.gradient_checkpointing, "learning_rate": cfg.learning_rate,
+                           "bf16": cfg.bf16, "activation_checkpointing": cfg.activation_checkpointing, "learning_rate": cfg.learning_rate,
                            "reference": f"reloaded from {type(tr.ref_model).__name__}.config._name_or_path, run every step",
                            "same_ids": f"{same}/{len(pairs)}"}
     for k in ("toolft", "toolft_reference_copy", "toolft_fused_lm_head", "trl_defaults"):

@@ -51,7 +51,7 @@ def main(argv=None):
            "threads": a.threads, "records": len(recs)}
 
     run = SFTConfig(output_dir=str(tmp / "toolft"), max_steps=a.steps, per_device_train_batch_size=a.batch_size, learning_rate=2e-3,
-                    lr_scheduler_type="cosine", warmup_steps=5, logging_steps=10, gradient_checkpointing=False, torch_threads=a.threads,
+                    lr_scheduler_type="cosine", warmup_steps=5, logging_steps=10, activation_checkpointing=False, torch_threads=a.threads,
                     report_to="none", save_strategy="no", multiturn="last", seed=0)
     res = train_sft(run, str(d), recs, live=False, progress=False)
     out["toolft"] = {"seconds": round(res.seconds, 2), "steps": res.steps, "tokens": res.tokens}
@@ -75,7 +75,7 @@ def main(argv=None):
     tr = SFTTrainer(model=str(d), args=cfg, train_dataset=ds, callbacks=[clock])
     tr.train()
     out["trl_defaults"] = {"seconds": round(clock.seconds, 2), "steps": tr.state.global_step, "tokens": int(tr.state.num_input_tokens_seen),
-                           "bf16": cfg.bf16, "gradient_checkpointing": cfg.gradient_checkpointing, "padding_free": cfg.padding_free,
+                           "bf16": cfg.bf16, "activation_checkpointing": cfg.activation_checkpointing, "padding_free": cfg.padding_free,
                            "packing": cfg.packing, "learning_rate": cfg.learning_rate}
     for k in ("toolft", "train_plain", "trl_defaults"):
         r = out[k]

@@ -9,7 +9,7 @@
 
 Both screenshot their views into `runs/browser/` for a human to look at. Recipe: shared/docs/browser-testing.md."""
 from __future__ import annotations
-import json, os, shutil, signal, socket, subprocess, sys, time, urllib.request
+import json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -59,8 +59,8 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _write_settings(settings: Path):
-    "windowingMode none (else off-screen cells are never painted) and no news/update toasts over the page"
-    for rel, val in {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "windowingMode none (else off-screen cells are never painted), cell timing recorded, and no news/update toasts over the page"
+    for rel, val in {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "recordTiming": True},
                      "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
                          {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}}.items():
         p = settings / rel; p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(val))
@@ -219,19 +219,20 @@ def served(tmp_path_factory):
     try: import jupyterlab, anywidget  # noqa: F401
     except ImportError as e: _unavailable(f"jupyterlab/anywidget not importable ({e}); install the lab extras (`make install`)")
     from toolft.fixtures import fixtures_dir
-    fixtures = fixtures_dir(REPO)  # the notebooks' server gets it through TOOLFT_FIXTURES
+    try: kernel_env = {"TOOLFT_FIXTURES": str(fixtures_dir(REPO))}  # the notebooks' kernels find the fixtures through it
+    except FileNotFoundError: kernel_env = {}  # a clone without them: `#| fixtures` cells print that they were skipped
     tmp = tmp_path_factory.mktemp("browser")
     # A served copy laid out like the repo: the mask notebook's last cell runs nbdev_export, which needs the project
     # config and then writes into this copy's toolft/, never into the repo.
     site = tmp / "site"; proj = site / "proj"
-    (proj / "nbs").mkdir(parents=True)
-    shutil.copy(NB, proj / "nbs" / NB.name)
+    proj.mkdir(parents=True)
+    shutil.copytree(REPO / "nbs", proj / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*.ipynb"))  # the walkthrough's notebooks and 14_maskwidget
     shutil.copy(REPO / "pyproject.toml", proj / "pyproject.toml")
     _write_notebook(proj / "nbs" / DASH_NB, [c % {"steps": DASH_STEPS, "saved": SAVED_NB} for c in DASH_CELLS])
     shots = tmp / "shots"; shots.mkdir()
     SHOTS.mkdir(parents=True, exist_ok=True)
     for p in SHOTS.glob("failure*.png"): p.unlink()
-    lab = Lab(site, tmp / "jupyter", {"TOOLFT_FIXTURES": str(fixtures)})
+    lab = Lab(site, tmp / "jupyter", kernel_env)
     try:
         lab.wait_ready(time.monotonic() + 60)
         with sync_playwright() as pw:
@@ -252,7 +253,7 @@ def _open_notebook(page, s: Served, name: str, deadline: float) -> list:
     "Open nbs/`name` in the served copy and wait until its kernel is idle; the list collects uncaught page errors"
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{s.lab.url}/lab/tree/proj/nbs/{name}", timeout=_left(deadline, 60))
+    page.goto(f"{s.lab.url}/lab/tree/proj/nbs/{name}?reset", timeout=_left(deadline, 60))  # ?reset: no tabs restored from the last test
     page.wait_for_function("() => !!window.jupyterapp", timeout=_left(deadline))
     page.evaluate(JS_APP_RESTORED)
     page.wait_for_function(JS_PANEL_READY, timeout=_left(deadline), polling=200)
@@ -336,11 +337,16 @@ def test_maskview_in_jupyterlab(served):
         tok.click(timeout=_left(deadline, 10))
         page.wait_for_function("(k) => document.querySelector('.toolft-maskwidget .tft-info').textContent.startsWith(`selected #${k}:`)",
                                arg=k, timeout=_left(deadline, 10))
+        assert "tft-selected" in (tok.get_attribute("class") or ""), "the clicked token is not highlighted"
+        assert widget.locator(".tft-tok.tft-selected").count() == 1, "more than one token highlighted"
+        assert widget.locator(".tft-legend").count() == 2, "the colour legend and the trained/masked/selected legend"
         seen = _kernel_says(page, "print(w.selected, w.selected_token['i'], w.selected_token['trained'])", f"{k} {k} True", deadline)
         assert seen == f"{k} {k} True", f"clicked token {k}, kernel says {seen!r}"
         widget_cell = page.locator(".jp-Cell", has=page.locator(".toolft-maskwidget")).first
         widget_cell.screenshot(path=str(shots / "maskwidget.png"))
         assert not console_errors, f"uncaught page errors: {console_errors}"
+        problems = _cell_problems(page.evaluate(JS_WALK_CELLS))  # the walkthrough's checks: this notebook teaches too
+        assert not problems, "14_maskwidget: " + "\n".join(problems)
         failed = False
     finally:
         _close(page, shots, failed, "maskview")
@@ -445,3 +451,119 @@ def test_dashboard_live_in_jupyterlab(served):
         failed = False
     finally:
         _close(page, shots, failed, "dashboard")
+
+
+# ---- The walkthrough: the notebooks that teach, Run All in JupyterLab as a newcomer would ----------------------------
+# tests/test_notebooks.py leaves these (and 14_maskwidget, run by test_maskview_in_jupyterlab) to this module whenever a
+# browser can run them: each notebook runs once, in the front end its readers use, with the same asserts.
+WALK = ("index", "00_records", "11_masks", "12_maskview", "21_sft", "32_eval", "91_demo")
+WALK_BUDGET = 480  # seconds per notebook (91_demo, the longest, runs ~150 s alone)
+SLOW_CELL = 20  # seconds a cell may run without showing progress
+BAR = re.compile(r"\d+%\||\d+/\d+ \[|it/s\]|s/it\]|examples/s\]")  # a tqdm bar's text
+ALLOWED_STDERR: list[tuple[str, str]] = []  # (pattern, why a learner may see it): none today
+
+
+def browser_ready() -> bool:
+    "Can this machine run the browser tests? (On CI they must: a missing browser fails there, see `_unavailable`)"
+    if CI: return True
+    try:
+        import playwright.sync_api, jupyterlab, anywidget  # noqa: F401
+    except ImportError: return False
+    return CHROMIUM.exists()
+
+
+JS_WALK_CELLS = """() => {
+  const p = window.__tft, cells = [];
+  for (let i = 0; i < p.model.cells.length; i++) {
+    const c = p.model.cells.get(i);
+    if (c.type !== 'code') continue;
+    const outputs = c.outputs.toJSON().map(o => {
+      const data = o.data || {}, fig = data['application/vnd.plotly.v1+json'];
+      const title = fig && fig.layout && fig.layout.title ? (typeof fig.layout.title === 'string' ? fig.layout.title : fig.layout.title.text || '') : null;
+      const text = o.output_type === 'stream' ? (Array.isArray(o.text) ? o.text.join('') : o.text)
+                 : o.output_type === 'error' ? o.ename + ': ' + o.evalue : '';
+      return {type: o.output_type, name: o.name || null, mimes: Object.keys(data), plotly: title, text: text.slice(0, 20000)};
+    });
+    cells.push({i, count: c.executionCount, source: c.sharedModel.getSource(), timing: c.getMetadata('execution') || null, outputs});
+  }
+  return cells;
+}"""
+
+
+def _duration(timing: dict | None) -> float | None:
+    "Seconds a cell ran, from the timing JupyterLab records (`recordTiming`)"
+    from datetime import datetime
+    try: return (datetime.fromisoformat(timing["shell.execute_reply"]) - datetime.fromisoformat(timing["iopub.execute_input"])).total_seconds()
+    except (TypeError, KeyError, ValueError): return None
+
+
+def _shows_progress(outputs: list[dict]) -> bool:
+    "A bar (text or widget), a chart shown while the cell ran (the live curve), or a log of steps printed as they happen"
+    return any(o["type"] == "stream" and (BAR.search(o["text"]) or o["text"].count("\n") >= 2)
+               or o["type"] == "display_data" and any(m in o["mimes"] for m in ("application/vnd.jupyter.widget-view+json", "application/vnd.plotly.v1+json"))
+               for o in outputs)
+
+
+def _imports_only(source: str) -> bool:
+    "A cell of imports alone: importing torch/transformers/TRL takes seconds to tens of seconds (disk cache, load) and cannot show progress"
+    lines = [l.strip() for l in source.splitlines() if l.strip() and not l.strip().startswith("#")]
+    return bool(lines) and all(re.match(r"(from\s+\S+\s+)?import\s", l) for l in lines)
+
+
+def _cell_problems(cells: list[dict]) -> list[str]:
+    "What a teacher would stop the class for: errors, unexpected warnings, more than one loss chart per cell, long silent cells"
+    out = []
+    for c in cells:
+        where = f"cell {c['i']} {c['source'][:70]!r}"
+        if c["count"] is None: out.append(f"{where}: never ran")
+        seen = set()
+        for o in c["outputs"]:
+            if o["type"] == "error": out.append(f"{where}: raised {o['text'][:300]}")
+            if o["type"] == "stream" and o["name"] == "stderr":
+                for line in re.split(r"[\r\n]+", o["text"]):
+                    if line.strip() and not BAR.search(line) and not any(re.search(p, line) for p, _ in ALLOWED_STDERR) and line not in seen:
+                        seen.add(line); out.append(f"{where}: unexpected stderr: {line[:300]}")
+        losses = [o for o in c["outputs"] if o["plotly"] is not None and "loss" in o["plotly"].lower()]
+        if len(losses) > 1: out.append(f"{where}: {len(losses)} loss charts (the live curve must update one chart in place)")
+        d = _duration(c["timing"])
+        if d is not None and d > SLOW_CELL and not _shows_progress(c["outputs"]) and not _imports_only(c["source"]): out.append(f"{where}: ran {d:.0f} s with no progress display")
+    return out
+
+
+def test_walk_checks_catch():
+    "The walkthrough's checks themselves, on cells written to fail them (no browser needed)"
+    t = lambda s: {"iopub.execute_input": "2026-11-30T10:00:00.000Z", "shell.execute_reply": f"2026-11-30T10:00:{s:02d}.000Z"}
+    chart = lambda title, kind="display_data": {"type": kind, "name": None, "mimes": ["application/vnd.plotly.v1+json"], "plotly": title, "text": ""}
+    err = lambda text: {"type": "stream", "name": "stderr", "mimes": [], "plotly": None, "text": text}
+    cells = [{"i": 0, "count": 1, "source": "ok", "timing": t(3), "outputs": [err("Map: 100%|##########| 10/10 [00:00<00:00, 1000 examples/s]")]},
+             {"i": 1, "count": 2, "source": "warns", "timing": t(1), "outputs": [err("FutureWarning: x is deprecated\n")]},
+             {"i": 2, "count": 3, "source": "curves", "timing": t(5), "outputs": [chart("SFT loss"), chart("SFT loss")]},
+             {"i": 3, "count": 4, "source": "silent", "timing": t(40), "outputs": [chart("result", "execute_result")]},
+             {"i": 4, "count": 5, "source": "live", "timing": t(40), "outputs": [chart("SFT loss")]},
+             {"i": 5, "count": None, "source": "skipped", "timing": None, "outputs": []},
+             {"i": 6, "count": 6, "source": "#| export\nfrom trl import SFTTrainer\nimport torch  # slow to load", "timing": t(25), "outputs": []}]
+    problems = _cell_problems(cells)
+    assert [p.split(" ")[1] for p in problems] == ["1", "2", "3", "5"], problems
+    assert "FutureWarning" in problems[0] and "2 loss charts" in problems[1] and "40 s" in problems[2] and "never ran" in problems[3]
+
+
+@pytest.mark.parametrize("name", WALK)
+def test_walkthrough(served, name):
+    t0 = time.monotonic(); deadline = t0 + WALK_BUDGET
+    page, failed = served.ctx.new_page(), True
+    try:
+        console_errors = _open_notebook(page, served, f"{name}.ipynb", deadline)
+        ok = page.evaluate(JS_RUN_ALL, _left(deadline))
+        _wait_idle(page, deadline)
+        cells = page.evaluate(JS_WALK_CELLS)
+        page.screenshot(path=str(served.shots / f"walk-{name}.png"))
+        problems = _cell_problems(cells)
+        assert not problems, f"{name}: " + "\n".join(problems)
+        assert ok is True, "notebook:run-all-cells reported failure"
+        assert not console_errors, f"uncaught page errors: {console_errors}"
+        slow = sorted(((_duration(c["timing"]) or 0, c["i"]) for c in cells), reverse=True)[:3]
+        page.locator(".jp-Notebook .jp-Cell").nth(slow[0][1]).screenshot(path=str(served.shots / f"walk-{name}-longest.png"))  # what a learner watched longest
+        print(f"{name}: {len(cells)} code cells in {time.monotonic() - t0:.0f} s; longest cells {[(i, round(d)) for d, i in slow]}")
+        failed = False
+    finally:
+        _close(page, served.shots, failed, f"walk-{name}")

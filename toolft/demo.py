@@ -10,7 +10,7 @@ from .world import synthesize, world_tools, coverage, coverage_figure
 from .validate import prepare
 from .records import write_jsonl
 from .tiny import build_tiny
-from .evaluate import run_eval, HFGenerator, EvalConfig, report_figures
+from .evaluate import run_eval, HFGenerator, EvalConfig, write_report
 from trl import ModelConfig
 from .sft import SFTConfig, train_sft
 from .train import loss_figure, config_dict
@@ -19,7 +19,7 @@ from .masks import mask_record
 from .maskview import MaskView
 
 # %% auto #0
-__all__ = ['CALLS', 'RECIPE', 'QUICK', 'SHOWN', 'run_demo']
+__all__ = ['CALLS', 'RECIPE', 'QUICK', 'SHOWN', 'run_demo', 'describe']
 
 # %% ../nbs/91_demo.ipynb #81a8ac8d
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (nbs/notes/tiny_learning.md): what made copying
@@ -32,7 +32,7 @@ __all__ = ['CALLS', 'RECIPE', 'QUICK', 'SHOWN', 'run_demo']
 # The SFT fields are `toolft.sft.SFTConfig`'s (TRL's names): what TRL's defaults do not suit on a 1M-parameter model trained from
 # scratch on a CPU is set here (a high learning rate with cosine decay, no activation checkpointing, no checkpoints mid-run).
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
-_TINY_SFT = dict(lr_scheduler_type="cosine", gradient_checkpointing=False, save_strategy="no", multiturn="first", think="drop")
+_TINY_SFT = dict(lr_scheduler_type="cosine", activation_checkpointing=False, save_strategy="no", multiturn="first", think="drop")
 RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
               sft=dict(max_steps=1600, max_seconds=560, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
                        torch_threads=2, dataset_num_proc=2, length_grouping=1, logging_steps=50, **_TINY_SFT))
@@ -96,21 +96,27 @@ def _headline(res) -> dict:
     return {k: v for k, v in res.metrics().items() if k not in ("call_counts",)}
 
 
-def _report(out, metrics, data, tmpl, mask_cfg, res, base_res, sft_res):
+def _report(out, metrics, data, tmpl, mask_cfg, res, base_res, sft_res) -> Path:
+    "report.html: the evaluation's report of both stages (`write_report`) with the loss curve, the training data's coverage and one sample's mask"
     sample = next(s for r in data["train"]["records"] if r["meta"].get("case") == "tool_required" for s in mask_record(r, tmpl, mask_cfg))
-    figs = [*report_figures({"base (untrained)": base_res, "after SFT": sft_res}), loss_figure(res.history, "SFT loss"),
-            coverage_figure(coverage(data["train"]["records"]), title="coverage of the training set")]
-    rows = []
-    for tb, ta in list(zip(base_res.trajectories, sft_res.trajectories))[:12]:
-        user = next(m["content"] for m in reversed(ta.messages) if m["role"] == "user")
-        b, a = tb.steps[0]["output"], ta.steps[0]["output"]
-        rows.append(f"<tr><td>{html.escape(ta.case)}</td><td>{html.escape(user)}</td><td><pre>{html.escape(b[:300])}</pre></td><td><pre>{html.escape(a[:300])}</pre></td></tr>")
-    parts = ["<!doctype html><meta charset=utf-8><title>toolft demo</title><body style='font-family:sans-serif;max-width:1200px;margin:auto'>",
-             "<h1>toolft demo: the embedded model before and after SFT</h1>",
-             f"<p>{metrics['stages']['sft']['n']} held-out prompts (entities never seen in training). Training: {metrics['train']['steps']} steps, "
-             f"{metrics['train']['tokens']} tokens, {metrics['train']['seconds']} s on this machine.</p>"]
-    parts += [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
-    parts += ["<h2>What trains: one sample's mask</h2>", MaskView(sample, tmpl.tokenizer)._repr_html_(),
-              "<h2>Example generations</h2><table border=1 cellpadding=4 style='border-collapse:collapse;font-size:12px'><tr><th>case</th><th>user</th><th>base</th><th>after SFT</th></tr>",
-              *rows, "</table>", "<h2>metrics.json</h2><pre>" + html.escape(json.dumps({k: v for k, v in metrics.items() if k != "config"}, indent=1, default=str)) + "</pre></body>"]
-    (Path(out) / "report.html").write_text("\n".join(parts), encoding="utf-8")
+    t, d = metrics["train"], metrics["data"]
+    intro = (f"<p>The embedded model (built by toolft, no download) on {metrics['stages']['sft']['n']} held-out conversations whose names, dates and "
+             f"numbers never appear in training, before training and after SFT with TRL: {t['steps']} steps, {t['tokens']} tokens, {t['seconds']} s "
+             f"on this machine. Data: {d['train']['accepted']} of {d['train']['read']} training conversations accepted "
+             f"({d['train']['rejected']} rejected). Every number is also in <a href='metrics.json'>metrics.json</a>, every reply in the run's samples.</p>")
+    return write_report({"base (untrained)": base_res, "after SFT": sft_res}, Path(out) / "report.html", "toolft demo: the embedded model before and after SFT",
+                        intro=intro, figures=[loss_figure(res.history, "SFT loss"), coverage_figure(coverage(data["train"]["records"]), title="coverage of the training set")],
+                        sections=[("What trains: one sample's mask", "<p class=note>Outlined, solid tokens carry the loss (the assistant's call and answer); "
+                                   "faded ones are context only (system, user, tool schemas, tool results); colours by message, see the legend.</p>" + MaskView(sample, tmpl.tokenizer)._repr_html_())])
+
+# %% ../nbs/91_demo.ipynb #4f42c425
+def describe(m: dict,  # a demo's metrics.json
+             keys=("format_validity", "tool_selection", "arguments", "no_tool", "clarification", "macro_f1")) -> str:
+    "One sentence per direction, written from the numbers: what went up, what went down, what stayed"
+    b, s = m["stages"]["base"], m["stages"]["sft"]
+    pairs = {k: (b.get(k) or 0.0, s.get(k) or 0.0) for k in keys if s.get(k) is not None}
+    fmt = lambda ks: ", ".join(f"{k.replace('_', ' ')} {pairs[k][0]:.2f} → {pairs[k][1]:.2f}" for k in ks)
+    up = [k for k, (x, y) in pairs.items() if y > x + 0.02]
+    down = [k for k, (x, y) in pairs.items() if y < x - 0.02]
+    same = [k for k in pairs if k not in up and k not in down]
+    return " ".join(f"{label}: {fmt(ks)}." for label, ks in (("Up", up), ("Down", down), ("About the same", same)) if ks)

@@ -16,9 +16,9 @@ from .tools import ToolRegistry
 from .validate import record_registry
 
 # %% auto #0
-__all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory', 'trajectories',
-           'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error', 'score_bfcl', 'perturb',
-           'report_figures', 'write_report']
+__all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory',
+           'trajectories', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error', 'score_bfcl',
+           'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame', 'TrajectoryView']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
@@ -314,6 +314,22 @@ def perturb(call_text: str, kind: str, record: dict) -> str:
 
 # %% ../nbs/32_eval.ipynb #82995408
 HEADLINE = ("format_validity", "decision", "tool_selection", "arguments", "no_tool", "clarification", "grounding", "correctness", "call_count", "schema_validity")
+AGGREGATES = {"macro_f1": "Macro-F1 of the decision classes (call / answer / clarify / cannot answer) over first replies",
+              "tool_hallucination_rate": "The share of first replies that call a tool the conversation does not offer",
+              "trajectory success": "Whole user turns: every call's arguments exact, the final reply right, as many calls as the gold"}
+
+
+def step_means(res: EvalResult) -> dict:
+    "Mean score per scorer over every reply of every trajectory (first replies and the replies after tool results)"
+    return {k: _mean([s["scores"][k].value if s["scores"][k] else None for t in res.trajectories for s in t.steps]) for k in SCORERS}
+
+
+def _not_applicable(k: str, res: EvalResult) -> str:
+    "Why scorer `k` has no value on `res`"
+    if k in ("grounding", "correctness") and all(len(t.steps) <= 1 for t in res.trajectories):
+        return "judges answers given after tool results (correctness also final answers with a verifiable result); this run scored first replies only"
+    if k == "schema_validity": return "no reply made a call whose arguments could be checked"
+    return "no reply in this set where the gold makes it apply"
 
 
 def report_figures(stages: dict) -> list:
@@ -328,7 +344,9 @@ def report_figures(stages: dict) -> list:
     figs.append(go.Figure(go.Heatmap(z=[[last["by_case"][c].get(h) for h in HEADLINE] for c in cases], x=list(HEADLINE), y=cases,
                                      zmin=0, zmax=1, colorscale="RdYlGn", texttemplate="%{z:.2f}"),
                           layout=dict(title=f"{last_name}: by case", height=120 + 28 * len(cases))))
-    fig = make_subplots(1, len(ms), subplot_titles=[f"{k}: decisions (macro-F1 {m['macro_f1']})" for k, m in ms.items()])
+    # the right panel's gold labels sit left of its matrix: enough spacing that they do not run into the left panel's numbers
+    fig = make_subplots(1, len(ms), horizontal_spacing=0.22 if len(ms) > 1 else 0.2,
+                        subplot_titles=[f"{k}: decisions (macro-F1 {m['macro_f1']})" for k, m in ms.items()])
     for i, m in enumerate(ms.values()):
         z = [[m["confusion"].get(g, {}).get(p, 0) for p in CLASSES] for g in CLASSES]
         fig.add_trace(go.Heatmap(z=z, x=[f"pred {c}" for c in CLASSES], y=[f"gold {c}" for c in CLASSES], colorscale="Blues", showscale=False,
@@ -340,6 +358,13 @@ def report_figures(stages: dict) -> list:
     figs.append(fig)
     return figs
 
+# %% ../nbs/32_eval.ipynb #7c6a50fa
+def gold_text(g: Gold) -> str:
+    "The gold reply in a line: its calls as JSON, else its answer, else its decision class"
+    if g.calls: return json.dumps(g.calls, ensure_ascii=False)
+    if g.acceptable: return json.dumps(g.acceptable, ensure_ascii=False)  # BFCL: every acceptable value per parameter
+    return f"{g.decision}: {g.answer}" if g.answer else g.decision
+
 
 def _failures(res: EvalResult, limit: int = 300) -> list[tuple]:
     rows = []
@@ -349,36 +374,118 @@ def _failures(res: EvalResult, limit: int = 300) -> list[tuple]:
     return rows[:limit]
 
 
-def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": ...})
-                 path, title: str = "toolft evaluation") -> Path:
-    "A standalone HTML report"
-    figs = report_figures(stages)
+def _cut(text: str, n: int) -> str:
+    "`text` escaped and cut to `n` characters; the whole text on hover"
+    text = str(text)
+    short = text if len(text) <= n else text[:n] + " …"
+    return f"<span title='{html.escape(text)}'>{html.escape(short)}</span>"
+
+
+def _mark(s: dict) -> str:
+    "✓ when every scorer that applies passes, else ✗ with the failing ones"
+    bad = [k for k, v in s["scores"].items() if v is not None and v.value < 1]
+    return "<b style='color:#1a7f37'>✓</b>" if not bad else f"<b style='color:#cf222e' title='{html.escape(', '.join(bad))}'>✗</b>"
+
+
+_CSS = ("body{font-family:sans-serif;max-width:1200px;margin:auto;padding:0 12px} table{border-collapse:collapse;font-size:12px}"
+        " td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left} th{background:#f3f3f3} pre{white-space:pre-wrap;margin:0}"
+        " .na{color:#888} .note{color:#555;font-size:12px}")
+
+
+def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": ...}); the last one is the subject of the tables
+                 path, title: str = "toolft evaluation",
+                 intro: str = "",  # HTML under the title (what was run)
+                 figures: list = (),  # further plotly figures, after the evaluation's own
+                 sections: list = (),  # further (heading, HTML) sections, before the tables of examples
+                 examples_per_case: int = 2,  # example rows per case type
+                ) -> Path:
+    "A standalone HTML report: headline table (each scorer explained), charts, examples with gold and ✓/✗, failures filterable by error type"
+    figs = [*report_figures(stages), *figures]
     name, res = list(stages.items())[-1]
-    m = res.metrics()
+    ms = {k: r.metrics() for k, r in stages.items()}
+    alls = {k: step_means(r) for k, r in stages.items()}
+    cell = lambda v, k, r: f"<td>{v:.3f}</td>" if v is not None else f"<td class=na title='{html.escape(_not_applicable(k, r))}'>n/a</td>"
+    multi = any(len(t.steps) > 1 for r in stages.values() for t in r.trajectories)
+    head = "".join(f"<th>{html.escape(k)}<br><span class=note>first replies</span></th>" + (f"<th>{html.escape(k)}<br><span class=note>all replies</span></th>" if multi else "") for k in stages)
+    body = "".join(f"<tr><td><code>{k}</code></td>" + "".join(cell(ms[s].get(k), k, r) + (cell(alls[s][k], k, r) if multi else "") for s, r in stages.items())
+                   + f"<td class=note>{html.escape(SCORERS[k].__doc__ or '')}</td></tr>" for k in HEADLINE)
+    agg = {"macro_f1": lambda m: m["macro_f1"], "tool_hallucination_rate": lambda m: m["tool_hallucination_rate"], "trajectory success": lambda m: m["trajectory"]["success"]}
+    body += "".join(f"<tr><td><code>{k}</code></td>" + "".join(cell(f(ms[s]), k, r) + ("<td></td>" if multi else "") for s, r in stages.items())
+                    + f"<td class=note>{html.escape(AGGREGATES[k])}</td></tr>" for k, f in agg.items())
+    nas = defaultdict(set)
+    for s, r in stages.items():
+        for k in HEADLINE:
+            if ms[s].get(k) is None: nas[_not_applicable(k, r)].add(f"{k} ({s})" if len(stages) > 1 else k)
+    parts = [f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title><style>{_CSS}</style><body>",
+             f"<h1>{html.escape(title)}</h1>", intro,
+             "<noscript><p style='background:#fff3cd;padding:6px'>The charts need JavaScript. In JupyterLab click <b>Trust HTML</b> at the top of this tab, "
+             "or open the file in a browser. The tables below work without it.</p></noscript>",
+             f"<p class=note>{ms[name]['n']} user turns; template {html.escape(str(res.info.get('template', '')))}, output format "
+             f"{html.escape(str(res.info.get('format', '')))}. A scorer that does not apply to a turn's gold is left out of its mean (hover n/a for why).</p>",
+             f"<h2>Headline</h2><table><tr><th>scorer</th>{head}<th>what it checks</th></tr>{body}</table>",
+             "".join(f"<p class=note><code>{', '.join(sorted(ks))}</code> n/a: {html.escape(why)}</p>" for why, ks in nas.items())]
+    parts += [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
+    for heading, content in sections: parts += [f"<h2>{html.escape(heading)}</h2>", content]
+    by_case: dict = defaultdict(list)
+    for i, t in enumerate(res.trajectories):
+        if t.steps and len(by_case[t.case]) < examples_per_case: by_case[t.case].append(i)
+    rows = []
+    for case, idx in by_case.items():
+        for i in idx:
+            t = res.trajectories[i]
+            user = next((x["content"] for x in reversed(t.messages) if x["role"] == "user"), "")
+            outs = "".join(f"<td>{_mark(r.trajectories[i].steps[0])} {_cut(r.trajectories[i].steps[0]['output'], 160)}</td>" if i < len(r.trajectories) and r.trajectories[i].steps
+                           else "<td></td>" for r in stages.values())
+            rows.append(f"<tr><td>{html.escape(case)}</td><td>{_cut(user, 160)}</td><td>{_cut(gold_text(t.golds[0]), 200)}</td>{outs}</tr>")
+    parts += [f"<h2>Examples: first replies, {examples_per_case} per case</h2><p class=note>✓: every scorer that applies passes (hover ✗ for the failing ones, a cut text for all of it). "
+              "A direct answer with no verifiable result (a general fact) is judged on its decision only.</p>",
+              "<table><tr><th>case</th><th>user</th><th>gold</th>" + "".join(f"<th>{html.escape(k)}</th>" for k in stages) + "</tr>", *rows, "</table>"]
     fails = _failures(res)
     kinds = sorted({e for _, _, es in fails for e in es})
-    rows = []
-    for t, s, errs in fails:
-        user = next((x["content"] for x in reversed(t.messages) if x["role"] == "user"), "")
-        gold = t.golds[0]
-        want = json.dumps(gold.calls) if gold.calls else (gold.answer or gold.decision)
-        rows.append(f"<tr data-errors='{html.escape(' '.join(errs))}'><td>{html.escape(t.id)}</td><td>{html.escape(t.case)}</td>"
-                    f"<td>{html.escape(str(user)[:200])}</td><td><pre>{html.escape(want[:300])}</pre></td><td><pre>{html.escape(s['output'][:400])}</pre></td>"
-                    f"<td>{'<br>'.join(html.escape(e) for e in errs)}</td></tr>")
-    head = " · ".join(f"{k} <b>{m.get(k)}</b>" for k in ("format_validity", "tool_selection", "arguments", "no_tool",
-                                                         "clarification", "macro_f1", "tool_hallucination_rate", "n"))
-    parts = [f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title><body style='font-family:sans-serif;max-width:1200px;margin:auto'>",
-             f"<h1>{html.escape(title)}</h1><p>{html.escape(name)}: {head}</p>",
-             f"<p>template {html.escape(str(res.info.get('template', '')))}, output format {html.escape(str(res.info.get('format', '')))}, "
-             f"config {html.escape(json.dumps(res.info.get('config', {})))}</p>"]
-    parts += [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
-    parts += [f"<h2>Failing examples ({name}: {len(fails)} first replies)</h2>",
-              "<label>error type <select id=flt onchange='flt_rows()'><option value=''>all</option>" +
-              "".join(f"<option>{html.escape(k)}</option>" for k in kinds) + "</select></label>",
-              "<table id=fails border=1 cellpadding=4 style='border-collapse:collapse;font-size:12px'><tr><th>id</th><th>case</th><th>user</th><th>gold</th><th>output</th><th>errors</th></tr>",
-              *rows, "</table>",
-              "<script>function flt_rows(){const v=document.getElementById('flt').value;for(const r of document.querySelectorAll('#fails tr[data-errors]'))"
-              "r.style.display=(!v||r.dataset.errors.split(' ').includes(v))?'':'none';}</script></body>"]
+    cases = sorted({t.case for t, _, _ in fails})
+    frows = [f"<tr data-errors='{html.escape(' '.join(errs))}' data-case='{html.escape(t.case)}'><td>{html.escape(t.id)}</td><td>{html.escape(t.case)}</td>"
+             f"<td>{_cut(next((x['content'] for x in reversed(t.messages) if x['role'] == 'user'), ''), 200)}</td><td><pre>{_cut(gold_text(t.golds[0]), 300)}</pre></td>"
+             f"<td><pre>{_cut(s['output'], 300)}</pre></td><td>{'<br>'.join(html.escape(e) for e in errs)}</td></tr>" for t, s, errs in fails]
+    parts += [f"<h2>Failing examples ({html.escape(name)}: {len(fails)} of {ms[name]['n']} first replies)</h2>",
+              "<label>error type <select id=flt onchange='flt_rows()'><option value=''>all</option>" + "".join(f"<option>{html.escape(k)}</option>" for k in kinds) + "</select></label> ",
+              "<label>case <select id=fltc onchange='flt_rows()'><option value=''>all</option>" + "".join(f"<option>{html.escape(k)}</option>" for k in cases) + "</select></label>",
+              "<table id=fails><tr><th>id</th><th>case</th><th>user</th><th>gold</th><th>output</th><th>errors</th></tr>", *frows, "</table>",
+              "<script>function flt_rows(){const v=document.getElementById('flt').value, c=document.getElementById('fltc').value;"
+              "for(const r of document.querySelectorAll('#fails tr[data-errors]'))"
+              "r.style.display=((!v||r.dataset.errors.split(' ').includes(v))&&(!c||r.dataset.case===c))?'':'none';}</script>",
+              f"<p class=note>config {html.escape(json.dumps(res.info.get('config', {})))}</p></body>"]
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+# %% ../nbs/32_eval.ipynb #eebca614
+class ReportFrame:
+    "A written report shown inside a notebook: the file in an iframe (its charts run in the frame), and its path for the file browser"
+    def __init__(self, path, height: int = 640): self.path, self.height = Path(path), height
+    def __repr__(self): return f"ReportFrame({str(self.path)!r})"
+
+    def _repr_html_(self) -> str:
+        page = self.path.read_text(encoding="utf-8")
+        return (f"<div class=note>report: <code>{html.escape(str(self.path))}</code> ({len(page) // 1024} KiB); open the file in a browser, "
+                f"or from JupyterLab's file browser (then <b>Trust HTML</b> for the charts)</div>"
+                f"<iframe srcdoc=\"{html.escape(page, quote=True)}\" style=\"width:100%;height:{self.height}px;border:1px solid #ccc\"></iframe>")
+
+# %% ../nbs/32_eval.ipynb #64b06ae1
+class TrajectoryView:
+    "One rolled-out user turn as a table: per reply, the gold beside the model's output, the tool results it got, and every applicable score with its reason"
+    def __init__(self, t: Trajectory): self.t = t
+    def __repr__(self): return f"TrajectoryView({self.t.id!r}: {len(self.t.steps)} replies)"
+
+    def rows(self) -> list[dict]:
+        return [{"reply": k, "gold": gold_text(self.t.golds[k]) if k < len(self.t.golds) else "(past the gold's last reply)", "output": s["output"],
+                 "observations": s["observations"], "scores": {n: (v.value, v.reason) for n, v in s["scores"].items() if v is not None}}
+                for k, s in enumerate(self.t.steps)]
+
+    def _repr_html_(self) -> str:
+        def score(n, v, why): return f"<span style='color:{'#1a7f37' if v == 1 else '#cf222e'}' title='{html.escape(why or '')}'>{n} {v:g}</span>"
+        td = "<td style='text-align:left;vertical-align:top'>"  # JupyterLab right-aligns table cells
+        body = "".join(f"<tr>{td}{r['reply']}</td>{td}<pre>{_cut(r['gold'], 240)}</pre></td>{td}<pre>{_cut(r['output'], 240)}</pre></td>"
+                       f"{td}<pre>{_cut(' | '.join(map(str, r['observations'])), 160)}</pre></td>"
+                       f"{td}{'<br>'.join(score(n, v, why) for n, (v, why) in r['scores'].items())}</td></tr>" for r in self.rows())
+        return (f"<div><b>{html.escape(self.t.id)}</b> ({html.escape(self.t.case)}); hover a score for its reason</div><table style='border-collapse:collapse;font-size:12px' border=1 cellpadding=3>"
+                f"<tr><th>reply</th><th>gold</th><th>model</th><th>tool results it got</th><th>scores</th></tr>{body}</table>")

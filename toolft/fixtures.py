@@ -9,7 +9,8 @@ from pathlib import Path
 from functools import lru_cache
 
 # %% auto #0
-__all__ = ['fixtures_dir', 'have_fixtures', 'cache_dir', 'llama32_tokenizer_dir', 'real_tokenizers']
+__all__ = ['SKIPPED', 'fixtures_dir', 'have_fixtures', 'cache_dir', 'skip_fixture_cell', 'skip_fixture_cells',
+           'llama32_tokenizer_dir', 'real_tokenizers']
 
 # %% ../nbs/09_fixtures.ipynb #f51d3625
 def fixtures_dir(start: Path | None = None) -> Path:
@@ -35,6 +36,31 @@ def cache_dir() -> Path:
     "Where converted fixtures are cached (`TOOLFT_CACHE` or ~/.cache/toolft)"
     d = Path(os.environ.get("TOOLFT_CACHE", Path.home() / ".cache" / "toolft"))
     d.mkdir(parents=True, exist_ok=True); return d
+
+# %% ../nbs/09_fixtures.ipynb #e1a8d17e
+import re
+SKIPPED = "skipped: this cell widens a proof with ../shared/fixtures, which are not here (set TOOLFT_FIXTURES to run it)"
+_FIXTURES_FLAG = re.compile(r"#\|\s*fixtures\b")
+
+
+def skip_fixture_cell(lines: list[str]) -> list[str]:
+    "IPython input transformer: a cell whose leading `#|` directives include `fixtures` becomes one line that says it was skipped"
+    for line in lines:
+        if not line.startswith("#|"): break
+        if _FIXTURES_FLAG.match(line): return [f"print({SKIPPED!r})\n"]
+    return lines
+
+
+def skip_fixture_cells(shell=None) -> bool:
+    "Without the fixtures, make a live kernel skip `#| fixtures` cells as the test runner does, saying so; True if installed"
+    if have_fixtures(): return False
+    if shell is None:
+        try: from IPython import get_ipython
+        except ImportError: return False
+        shell = get_ipython()
+    if shell is None: return False  # plain Python: no cells
+    if skip_fixture_cell not in shell.input_transformers_cleanup: shell.input_transformers_cleanup.append(skip_fixture_cell)
+    return True
 
 # %% ../nbs/09_fixtures.ipynb #038bd569
 _LLAMA3_PAT = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"

@@ -535,7 +535,9 @@ def trained_text(s: Sample, tokenizer) -> str:
         if l != -100: cur.append(i)
         elif cur: runs.append(cur); cur = []
     if cur: runs.append(cur)
-    return " | ".join(tokenizer.decode(r) for r in runs)
+    # the tokens' text as it is: no clean-up of spaces before punctuation, which Llama-3's tokenizer config asks for
+    # (and transformers, ignoring it for a BPE, warns about)
+    return " | ".join(tokenizer.decode(r, clean_up_tokenization_spaces=False) for r in runs)
 
 # %% ../nbs/11_masks.ipynb #cfa08c36
 def _mask_span(records, tmpl, cfg, skip_invalid) -> tuple[list[Sample], MaskStats, list[dict], list[str]]:

@@ -27,7 +27,7 @@ def token_rows(s: Sample, tokenizer) -> list[dict]:
         for t in range(sp["start"], sp["end"]): cat_of[t] = sp
     rows = []
     for t, i in enumerate(s.input_ids):
-        text = s.text[s.offsets[t][0]:s.offsets[t][1]] if s.offsets else tokenizer.decode([i])
+        text = s.text[s.offsets[t][0]:s.offsets[t][1]] if s.offsets else tokenizer.decode([i], clean_up_tokenization_spaces=False)
         sp = cat_of[t]
         rows.append({"i": t, "id": int(i), "text": text, "category": sp["category"], "trained": bool(sp["trained"]), "label": int(s.labels[t]), "message": sp["message"]})
     return rows
@@ -62,16 +62,18 @@ class MaskView:
         return f"<!doctype html><meta charset=utf-8><title>toolft mask view</title><body style='font-family:sans-serif'>{self._repr_html_()}</body>"
 
 # %% ../nbs/12_maskview.ipynb #f2b7e28e
-def context_diff(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()) -> list[dict]:
+def context_diff(record: dict, tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig(),
+                 served: ChatTemplate | None = None,  # the template the model is prompted with at inference (default: `tmpl`)
+                ) -> list[dict]:
     "Per trained assistant message: the training context, the inference prompt, and whether they agree"
-    msgs, tools = record["messages"], record.get("tools") or None
+    msgs, tools, served = record["messages"], record.get("tools") or None, served or tmpl
     out = []
     for step in plan_samples(tmpl, record, cfg.multiturn):
         if step[0] == "seq": trained, cs = step[2], char_spans_cached(tmpl, msgs[:step[1]], tools, step[2])
         else: trained, cs = {step[1]}, char_spans_cached(tmpl, msgs[:step[1] + 1], tools, completion=step[1])
         for k in sorted(trained):
             train_ctx = cs.text[:cs.body[k][0]]
-            infer_ctx = tmpl.render(msgs[:k], tools, add_generation_prompt=True)
+            infer_ctx = served.render(msgs[:k], tools, add_generation_prompt=True)
             out.append({"message": k, "train": train_ctx, "inference": infer_ctx, "same": train_ctx == infer_ctx})
     return out
 

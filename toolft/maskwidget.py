@@ -14,17 +14,35 @@ __all__ = ['MaskWidget']
 
 # %% ../nbs/14_maskwidget.ipynb #eea7c30a
 _ESM = """
+const SELECTED = "outline:3px solid #1565c0;outline-offset:1px;box-shadow:0 0 0 5px #1565c055";
 function render({ model, el }) {
   const colors = %s;
   const root = document.createElement("div");
   root.className = "toolft-maskwidget";
   root.style.lineHeight = "1.9";
+  const style = document.createElement("style");  // the selected token: a blue ring over its trained/masked look
+  style.textContent = `.toolft-maskwidget .tft-tok.tft-selected { ${SELECTED.replace(/;/g, " !important;")} !important }`;
   const info = document.createElement("div");
   info.className = "tft-info";
-  info.style.cssText = "font-family:monospace;font-size:12px;margin-bottom:6px;min-height:1.4em";
-  root.appendChild(info);
+  info.style.cssText = "font-family:monospace;font-size:12px;margin-bottom:4px;min-height:1.4em";
+  const key = (text, css) => { const k = document.createElement("span"); k.className = "tft-key"; k.textContent = text;
+    k.style.cssText = "padding:0 6px;margin-right:4px;border-radius:3px;font-size:11px;" + css; return k; };
+  const legend = document.createElement("div");
+  legend.className = "tft-legend";
+  legend.style.cssText = "margin-bottom:6px;font-size:12px";
+  legend.append("colour = span category: ");
+  for (const [cat, c] of Object.entries(colors)) legend.appendChild(key(cat, `background:${c};color:#000`));
+  const look = document.createElement("div");
+  look.className = "tft-legend";
+  look.style.cssText = "margin-bottom:6px;font-size:12px";
+  look.append("look: ");
+  look.appendChild(key("trained (in the loss)", "background:#9e9e9e;outline:1.5px solid #000;font-weight:600"));
+  look.appendChild(key("masked (context only, label -100)", "background:#9e9e9e55;color:#444"));
+  look.appendChild(key("selected (click a token)", "background:#9e9e9e;" + SELECTED));
+  const toks = document.createElement("div");
+  root.append(style, info, legend, look, toks);
   const draw = () => {
-    root.querySelectorAll(".tft-tok").forEach(n => n.remove());
+    toks.replaceChildren();
     for (const t of model.get("tokens")) {
       const s = document.createElement("span");
       s.className = "tft-tok" + (t.trained ? " tft-trained" : "");
@@ -35,16 +53,21 @@ function render({ model, el }) {
         (t.trained ? `background:${c};outline:1.5px solid #000;font-weight:600` : `background:${c}55;color:#444`);
       s.title = `#${t.i} id=${t.id} ${JSON.stringify(t.text)} · ${t.category} · ${t.trained ? "TRAINED" : "not trained"}`;
       s.onclick = () => { model.set("selected", t.i); model.save_changes(); };
-      root.appendChild(s);
-      if (t.text.endsWith("\\n")) root.appendChild(document.createElement("br"));
+      toks.appendChild(s);
+      if (t.text.endsWith("\\n")) toks.appendChild(document.createElement("br"));
     }
+    show();
   };
   const show = () => {
     const i = model.get("selected"); const t = model.get("tokens")[i];
-    info.textContent = t ? `selected #${t.i}: id=${t.id} ${JSON.stringify(t.text)} ${t.category} ${t.trained ? "trained" : "not trained"}` : "click a token";
+    toks.querySelectorAll(".tft-selected").forEach(n => n.classList.remove("tft-selected"));
+    const node = toks.querySelector(`.tft-tok[data-i="${i}"]`);
+    if (node) node.classList.add("tft-selected");
+    info.textContent = t ? `selected #${t.i}: id=${t.id} ${JSON.stringify(t.text)} · ${t.category} · ` +
+      (t.trained ? `trained, label ${t.label}` : "masked, label -100") + ` · message ${t.message}` : "click a token";
   };
   model.on("change:tokens", draw); model.on("change:selected", show);
-  draw(); show(); el.appendChild(root);
+  draw(); el.appendChild(root);
 }
 export default { render };
 """ % json.dumps(COLORS)

@@ -128,19 +128,20 @@ def train_sft(args: SFTConfig,
               live: bool = True, progress: bool = True) -> SFTResult:
     "Fine-tune the model on `records` with TRL's `SFTTrainer` and toolft's labels"
     from trl import get_peft_config
-    from toolft.train import start_run
+    from toolft.train import start_run, quiet
     if records is None and not args.data: raise ValueError("no training records: pass records or set `data`")
-    model_args, tok, tmpl = start_run(args, model_args)
+    with quiet(not progress): model_args, tok, tmpl = start_run(args, model_args)
     if records is None: records = load_records(args.data, args.tools)
     ds, stats = sft_dataset(records, tmpl, args.mask_config(), progress, args.dataset_num_proc)
     eval_ds = sft_dataset(load_records(args.eval_data, args.tools), tmpl, args.mask_config(), progress, args.dataset_num_proc)[0] if args.eval_data else None
-    model = load_model(model_args)
+    with quiet(not progress): model = load_model(model_args)  # "Loading weights"
     curve = LiveCurve(show=live)
     callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
     if not progress: args.disable_tqdm = True
-    trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, eval_dataset=eval_ds, processing_class=tok,
-                               peft_config=get_peft_config(model_args), callbacks=callbacks,
-                               plain_loss=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head),
-                               length_grouping=args.length_grouping)
+    with quiet(not progress):  # TRL's passes over the dataset ("Truncating train dataset") have bars of their own
+        trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, eval_dataset=eval_ds, processing_class=tok,
+                                   peft_config=get_peft_config(model_args), callbacks=callbacks,
+                                   plain_loss=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head),
+                                   length_grouping=args.length_grouping)
     model, secs = train_and_save(trainer, args, model_args, "sft", resume, progress)
     return SFTResult(model, tok, tmpl, curve.history, secs, trainer.state.global_step, int(trainer.state.num_input_tokens_seen), stats, Path(args.output_dir))

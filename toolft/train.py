@@ -13,7 +13,7 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'train_and_save', 'start_run']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'tied_keys', 'train_and_save', 'start_run']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -39,6 +39,12 @@ class ToolftArguments:
         names = [x.strip() for f in ([self.mask_flags] if isinstance(self.mask_flags, str) else self.mask_flags or []) for x in str(f).split(",")]
         self.mask_flags = [] if names == ["none"] else [x for x in names if x]
         self.mask_config()  # checks think, think_format, multiturn and mask_flags
+        if getattr(self, "activation_checkpointing", False) is None and getattr(self, "gradient_checkpointing", None) is not None:
+            # TRL's default (True) still sits on transformers' deprecated name: carry it to the new one, no FutureWarning
+            self.activation_checkpointing = self.gradient_checkpointing
+        if getattr(self, "dataloader_pin_memory", False):  # pinned memory only speeds copies to an accelerator; without one torch warns at every DataLoader
+            import torch
+            if not torch.accelerator.is_available(): self.dataloader_pin_memory = False
         if hasattr(super(), "__post_init__"): super().__post_init__()
 
     def mask_config(self) -> MaskConfig:
@@ -58,7 +64,12 @@ def parse_config(types: tuple,  # dataclass types, e.g. `(SFTConfig, ModelConfig
 def config_dict(*configs) -> dict:
     "Every field of `configs`, as one flat mapping (what a run file holds)"
     out = {}
-    for c in configs: out.update(c.to_dict() if hasattr(c, "to_dict") else asdict(c))
+    for c in configs:
+        d = c.to_dict() if hasattr(c, "to_dict") else asdict(c)
+        # transformers' to_dict writes every `*_token` field as a placeholder ("<PAD_TOKEN>"), which would read back as that
+        # token (TRL then looks "<EOS_TOKEN>" up in the vocabulary): write the value itself, and never the hub's secret
+        d.update({k: None if k == "hub_token" else getattr(c, k) for k in d if k.endswith("_token")})
+        out.update(d)
     # transformers types this field `str | bool` and its parser reads only the bool: write "all"/"no" as the bools they mean
     if out.get("include_num_input_tokens_seen") in ("all", "no"): out["include_num_input_tokens_seen"] = out["include_num_input_tokens_seen"] == "all"
     return out
@@ -148,11 +159,14 @@ import contextlib, warnings
 
 @contextlib.contextmanager
 def quiet(on: bool = True):
-    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets and transformers, and two warnings nobody can act on, off while `on`"
+    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets, transformers (loading and writing weights) and the Hub, and two warnings nobody can act on, off while `on`"
     if not on: yield; return
     import datasets, transformers
-    old, ds_bars, tf_bars = os.environ.get("TQDM_DISABLE"), datasets.is_progress_bar_enabled(), transformers.utils.logging.is_progress_bar_enabled()
+    from huggingface_hub import utils as hub
+    old, ds_bars, tf_bars, hub_bars = (os.environ.get("TQDM_DISABLE"), datasets.is_progress_bar_enabled(),
+                                       transformers.utils.logging.is_progress_bar_enabled(), not hub.are_progress_bars_disabled())
     os.environ["TQDM_DISABLE"] = "1"; datasets.disable_progress_bars(); transformers.utils.logging.disable_progress_bar()
+    if hub_bars: hub.disable_progress_bars()
     try:
         with warnings.catch_warnings():  # no GPU to pin memory for; TRL calling a renamed transformers method
             warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
@@ -163,6 +177,24 @@ def quiet(on: bool = True):
         else: os.environ["TQDM_DISABLE"] = old
         if ds_bars: datasets.enable_progress_bars()
         if tf_bars: transformers.utils.logging.enable_progress_bar()
+        if hub_bars: hub.enable_progress_bars()
+
+
+def tied_keys(model) -> set:
+    "Names of the parameters that are the same tensor as an earlier one (`lm_head.weight` where it is tied to `embed_tokens`)"
+    first, out = set(), set()
+    for n, p in model.named_parameters(remove_duplicate=False):
+        if id(p) in first: out.add(n)
+        else: first.add(id(p))
+    return out
+
+
+def _tied_not_missing(trainer):
+    "On resume, transformers reports a tied weight as missing from the checkpoint (it is saved once, under the name it is tied to, and stays tied): leave out exactly those keys"
+    report, tied = getattr(trainer, "_issue_warnings_after_load", None), tied_keys(trainer.model)
+    if report is None or not tied: return
+    untied = lambda r: r._replace(missing_keys=[k for k in r.missing_keys if k not in tied]) if hasattr(r, "_replace") else r
+    trainer._issue_warnings_after_load = lambda r: report(untied(r))
 
 
 def train_and_save(trainer, args, model_args,
@@ -173,6 +205,7 @@ def train_and_save(trainer, args, model_args,
     with quiet(not progress):
         if not progress: trainer.remove_callback(PrinterCallback)  # with tqdm off, transformers prints every log dict instead
         ckpt = resume and any(Path(args.output_dir).glob("checkpoint-*"))
+        if ckpt: _tied_not_missing(trainer)
         t0 = time.time()
         trainer.train(resume_from_checkpoint=True if ckpt else None)
         secs = time.time() - t0
