@@ -482,9 +482,12 @@ JS_WALK_CELLS = """() => {
       const title = fig && fig.layout && fig.layout.title ? (typeof fig.layout.title === 'string' ? fig.layout.title : fig.layout.title.text || '') : null;
       const text = o.output_type === 'stream' ? (Array.isArray(o.text) ? o.text.join('') : o.text)
                  : o.output_type === 'error' ? o.ename + ': ' + o.evalue : '';
-      return {type: o.output_type, name: o.name || null, mimes: Object.keys(data), plotly: title, text: text.slice(0, 20000)};
+      const points = fig && fig.data && fig.data[0] && fig.data[0].x ? fig.data[0].x.length : null;
+      return {type: o.output_type, name: o.name || null, mimes: Object.keys(data), plotly: title, points, text: text.slice(0, 20000)};
     });
-    cells.push({i, count: c.executionCount, source: c.sharedModel.getSource(), timing: c.getMetadata('execution') || null, outputs});
+    // what the page draws: plotly keeps the drawn figure on its graph element
+    const drawn = [...p.content.widgets[i].node.querySelectorAll('.js-plotly-plot')].map(g => g.data && g.data[0] && g.data[0].x ? g.data[0].x.length : null);
+    cells.push({i, count: c.executionCount, source: c.sharedModel.getSource(), timing: c.getMetadata('execution') || null, outputs, drawn});
   }
   return cells;
 }"""
@@ -525,6 +528,9 @@ def _cell_problems(cells: list[dict]) -> list[str]:
                         seen.add(line); out.append(f"{where}: unexpected stderr: {line[:300]}")
         losses = [o for o in c["outputs"] if o["plotly"] is not None and "loss" in o["plotly"].lower()]
         if len(losses) > 1: out.append(f"{where}: {len(losses)} loss charts (the live curve must update one chart in place)")
+        held = [o["points"] for o in c["outputs"] if o["plotly"] is not None]
+        if c.get("drawn") is not None and sorted(map(str, held)) != sorted(map(str, c["drawn"])):
+            out.append(f"{where}: the page draws charts of {c['drawn']} points, the notebook holds {held} (a chart not redrawn in place)")
         d = _duration(c["timing"])
         if d is not None and d > SLOW_CELL and not _shows_progress(c["outputs"]) and not _imports_only(c["source"]): out.append(f"{where}: ran {d:.0f} s with no progress display")
     return out
@@ -533,7 +539,7 @@ def _cell_problems(cells: list[dict]) -> list[str]:
 def test_walk_checks_catch():
     "The walkthrough's checks themselves, on cells written to fail them (no browser needed)"
     t = lambda s: {"iopub.execute_input": "2026-11-30T10:00:00.000Z", "shell.execute_reply": f"2026-11-30T10:00:{s:02d}.000Z"}
-    chart = lambda title, kind="display_data": {"type": kind, "name": None, "mimes": ["application/vnd.plotly.v1+json"], "plotly": title, "text": ""}
+    chart = lambda title, kind="display_data", n=3: {"type": kind, "name": None, "mimes": ["application/vnd.plotly.v1+json"], "plotly": title, "points": n, "text": ""}
     err = lambda text: {"type": "stream", "name": "stderr", "mimes": [], "plotly": None, "text": text}
     cells = [{"i": 0, "count": 1, "source": "ok", "timing": t(3), "outputs": [err("Map: 100%|##########| 10/10 [00:00<00:00, 1000 examples/s]")]},
              {"i": 1, "count": 2, "source": "warns", "timing": t(1), "outputs": [err("FutureWarning: x is deprecated\n")]},
@@ -541,9 +547,12 @@ def test_walk_checks_catch():
              {"i": 3, "count": 4, "source": "silent", "timing": t(40), "outputs": [chart("result", "execute_result")]},
              {"i": 4, "count": 5, "source": "live", "timing": t(40), "outputs": [chart("SFT loss")]},
              {"i": 5, "count": None, "source": "skipped", "timing": None, "outputs": []},
-             {"i": 6, "count": 6, "source": "#| export\nfrom trl import SFTTrainer\nimport torch  # slow to load", "timing": t(25), "outputs": []}]
+             {"i": 6, "count": 6, "source": "#| export\nfrom trl import SFTTrainer\nimport torch  # slow to load", "timing": t(25), "outputs": []},
+             {"i": 7, "count": 7, "source": "stale", "timing": t(5), "outputs": [chart("SFT loss", n=6)], "drawn": [1]},
+             {"i": 8, "count": 8, "source": "redrawn", "timing": t(5), "outputs": [chart("SFT loss", n=6)], "drawn": [6]}]
     problems = _cell_problems(cells)
-    assert [p.split(" ")[1] for p in problems] == ["1", "2", "3", "5"], problems
+    assert [p.split(" ")[1] for p in problems] == ["1", "2", "3", "5", "7"], problems
+    assert "draws charts of [1] points, the notebook holds [6]" in problems[4], problems[4]
     assert "FutureWarning" in problems[0] and "2 loss charts" in problems[1] and "40 s" in problems[2] and "never ran" in problems[3]
 
 

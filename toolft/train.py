@@ -142,8 +142,13 @@ class LiveCurve(TrainerCallback):
     def _draw(self):
         # plotly's own display hook drops a display id (every update would append a new chart): show a raw bundle instead
         from IPython.display import display
-        if self.handle is None: self.handle = display(plotly_bundle(self.figure()), raw=True, display_id=True)
-        else: self.handle.update(plotly_bundle(self.figure()), raw=True)
+        if self.handle is None: self.handle = display(plotly_bundle(self.figure()), raw=True, display_id=True); return
+        # JupyterLab's plotly renderer draws once and ignores later updates of its output (its renderModel returns early when
+        # a graph exists); an update to another mime type makes JupyterLab build a fresh renderer, so each redraw passes
+        # through a placeholder of the chart's height. Front ends that redraw updates (VS Code) just draw twice.
+        fig = self.figure()
+        self.handle.update({"text/html": f"<div style='height:{fig.layout.height or 360}px'></div>", "text/plain": ""}, raw=True)
+        self.handle.update(plotly_bundle(fig), raw=True)
 
 
 class TimeBudget(TrainerCallback):
