@@ -50,6 +50,8 @@ def main(argv=None):
     ap.add_argument("--sft-steps", type=int, default=400)
     ap.add_argument("--sft-multiturn", default="auto", help="which assistant replies SFT trains (toolft.masks.MULTITURN); the demo's recipe: first")
     ap.add_argument("--records", type=int, default=2000, help="fresh train records for GRPO")
+    ap.add_argument("--grpo-mix", default="recipe", choices=["recipe", "balanced"],
+                    help="GRPO's case mix: the SFT recipe's (call cases 3x) or every case type equally (as the held-out set)")
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--lr", type=float, default=2e-5)
     ap.add_argument("--generations", type=int, default=8)
@@ -78,8 +80,8 @@ def main(argv=None):
         t0, d = time.time(), out / f"seed{seed}"
         d.mkdir(parents=True, exist_ok=True)
         reg = world_tools()
-        def records(n, s, split):
-            acc, _, _ = prepare(synthesize(n, seed=s, split=split, weights=RECIPE["case_weights"]), None, tools=reg, replay=True, skip_invalid=True)
+        def records(n, s, split, weights=RECIPE["case_weights"]):
+            acc, _, _ = prepare(synthesize(n, seed=s, split=split, weights=weights), None, tools=reg, replay=True, skip_invalid=True)
             return acc
         evals = records(a.eval, seed + 1, "eval")  # the over-calling benchmark's held-out set for this seed
         sft_dir = next((p for p in (Path(a.sft_from or "-") / f"seed{seed}" / n for n in ("sft_balanced", "sft")) if (p / "model.safetensors").exists()),
@@ -99,7 +101,8 @@ def main(argv=None):
         run = GRPOConfig(output_dir=str(d / "grpo"), max_steps=a.steps, learning_rate=a.lr, num_generations=a.generations, per_device_train_batch_size=a.batch,
                          temperature=a.temperature, beta=a.beta, arguments=a.arguments, weights=a.weights, logging_steps=1, save_strategy="no",
                          report_to="none", seed=seed, think="drop", torch_threads=a.threads, activation_checkpointing=False)
-        res = train_grpo(run, str(sft_dir), records(a.records, seed + 10, "train"), tools=reg, live=False, progress=False)
+        grpo_records = records(a.records, seed + 10, "train", RECIPE["case_weights"] if a.grpo_mix == "recipe" else None)
+        res = train_grpo(run, str(sft_dir), grpo_records, tools=reg, live=False, progress=False)
         row["grpo"] = evaluate(res.model) | {"train_seconds": round(res.seconds), "steps": res.steps, "rollouts": res.steps * a.batch}
         print(seed, "grpo", row["grpo"], flush=True)
         row["args"] = vars(a); row["seconds"] = round(time.time() - t0)
