@@ -460,7 +460,6 @@ WALK = ("index", "00_records", "11_masks", "12_maskview", "21_sft", "32_eval", "
 WALK_BUDGET = 480  # seconds per notebook (91_demo, the longest, runs ~150 s alone)
 SLOW_CELL = 20  # seconds a cell may run without showing progress
 BAR = re.compile(r"\d+%\||\d+/\d+ \[|it/s\]|s/it\]|examples/s\]")  # a tqdm bar's text
-ALLOWED_STDERR: list[tuple[str, str]] = []  # (pattern, why a learner may see it): none today
 
 
 def browser_ready() -> bool:
@@ -524,7 +523,7 @@ def _cell_problems(cells: list[dict]) -> list[str]:
             if o["type"] == "error": out.append(f"{where}: raised {o['text'][:300]}")
             if o["type"] == "stream" and o["name"] == "stderr":
                 for line in re.split(r"[\r\n]+", o["text"]):
-                    if line.strip() and not BAR.search(line) and not any(re.search(p, line) for p, _ in ALLOWED_STDERR) and line not in seen:
+                    if line.strip() and not BAR.search(line) and line not in seen:
                         seen.add(line); out.append(f"{where}: unexpected stderr: {line[:300]}")
         losses = [o for o in c["outputs"] if o["plotly"] is not None and "loss" in o["plotly"].lower()]
         if len(losses) > 1: out.append(f"{where}: {len(losses)} loss charts (the live curve must update one chart in place)")

@@ -17,8 +17,9 @@ from .validate import record_registry
 
 # %% auto #0
 __all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory',
-           'trajectories', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error', 'score_bfcl',
-           'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame', 'TrajectoryView']
+           'trajectories', 'observe_call', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error',
+           'score_bfcl', 'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame',
+           'TrajectoryView']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
@@ -102,8 +103,8 @@ def trajectories(records: Iterable[dict], cfg: EvalConfig = EvalConfig()) -> lis
     return out
 
 # %% ../nbs/32_eval.ipynb #08e0f25f
-def _observe(reg: ToolRegistry | None, call: dict) -> tuple[str, bool]:
-    "(observation text, runnable) for one call"
+def observe_call(reg: ToolRegistry | None, call: dict) -> tuple[str, bool]:
+    "(observation text, runnable) for one call: what the model gets back, the registry's result or its error as JSON (evaluation and GRPO rollouts alike)"
     if reg is None or call["name"] not in reg or reg.tools[call["name"]].fn is None:
         return json.dumps({"error": f"tool {call['name']!r} cannot be executed here"}), False
     o = reg.execute(call["name"], call["arguments"])
@@ -142,7 +143,7 @@ def run_eval(records: list[dict],  # canonical evaluation records
             t.messages = t.messages + [msg]
             runnable = True
             for c in msg["tool_calls"]:
-                obs, ok = _observe(reg, c["function"])
+                obs, ok = observe_call(reg, c["function"])
                 runnable &= ok
                 st["observations"].append(obs)
                 t.messages.append({"role": "tool", "tool_call_id": c["id"], "name": c["function"]["name"], "content": obs})
@@ -314,9 +315,10 @@ def perturb(call_text: str, kind: str, record: dict) -> str:
 
 # %% ../nbs/32_eval.ipynb #82995408
 HEADLINE = ("format_validity", "decision", "tool_selection", "arguments", "no_tool", "clarification", "grounding", "correctness", "call_count", "schema_validity")
-AGGREGATES = {"macro_f1": "Macro-F1 of the decision classes (call / answer / clarify / cannot answer) over first replies",
-              "tool_hallucination_rate": "The share of first replies that call a tool the conversation does not offer",
-              "trajectory success": "Whole user turns: every call's arguments exact, the final reply right, as many calls as the gold"}
+AGGREGATES = {  # the report's rows beyond the scorers: (what it is, where `EvalResult.metrics()` keeps it)
+    "macro_f1": ("Macro-F1 of the decision classes (call / answer / clarify / cannot answer) over first replies", lambda m: m["macro_f1"]),
+    "tool_hallucination_rate": ("The share of first replies that call a tool the conversation does not offer", lambda m: m["tool_hallucination_rate"]),
+    "trajectory success": ("Whole user turns: every call's arguments exact, the final reply right, as many calls as the gold", lambda m: m["trajectory"]["success"])}
 
 
 def step_means(res: EvalResult) -> dict:
@@ -332,11 +334,13 @@ def _not_applicable(k: str, res: EvalResult) -> str:
     return "no reply in this set where the gold makes it apply"
 
 
-def report_figures(stages: dict) -> list:
+def report_figures(stages: dict,  # name -> EvalResult
+                   metrics: dict | None = None,  # name -> its `metrics()`, when the caller has them already
+                  ) -> list:
     "Plotly figures for one or more named `EvalResult`s"
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
-    ms = {k: r.metrics() for k, r in stages.items()}
+    ms = metrics or {k: r.metrics() for k, r in stages.items()}
     figs = [go.Figure([go.Bar(name=k, x=list(HEADLINE), y=[m.get(h) for h in HEADLINE]) for k, m in ms.items()],
                       layout=dict(title="first reply of each user turn: mean score per scorer", barmode="group", yaxis=dict(range=[0, 1]), height=380))]
     last_name, last = list(ms.items())[-1]
@@ -364,6 +368,9 @@ def gold_text(g: Gold) -> str:
     if g.calls: return json.dumps(g.calls, ensure_ascii=False)
     if g.acceptable: return json.dumps(g.acceptable, ensure_ascii=False)  # BFCL: every acceptable value per parameter
     return f"{g.decision}: {g.answer}" if g.answer else g.decision
+
+
+def _user(t: Trajectory) -> str: return next((x["content"] for x in reversed(t.messages) if x["role"] == "user"), "")
 
 
 def _failures(res: EvalResult, limit: int = 300) -> list[tuple]:
@@ -400,18 +407,17 @@ def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": 
                  examples_per_case: int = 2,  # example rows per case type
                 ) -> Path:
     "A standalone HTML report: headline table (each scorer explained), charts, examples with gold and ✓/✗, failures filterable by error type"
-    figs = [*report_figures(stages), *figures]
     name, res = list(stages.items())[-1]
     ms = {k: r.metrics() for k, r in stages.items()}
+    figs = [*report_figures(stages, ms), *figures]
     alls = {k: step_means(r) for k, r in stages.items()}
     cell = lambda v, k, r: f"<td>{v:.3f}</td>" if v is not None else f"<td class=na title='{html.escape(_not_applicable(k, r))}'>n/a</td>"
     multi = any(len(t.steps) > 1 for r in stages.values() for t in r.trajectories)
     head = "".join(f"<th>{html.escape(k)}<br><span class=note>first replies</span></th>" + (f"<th>{html.escape(k)}<br><span class=note>all replies</span></th>" if multi else "") for k in stages)
     body = "".join(f"<tr><td><code>{k}</code></td>" + "".join(cell(ms[s].get(k), k, r) + (cell(alls[s][k], k, r) if multi else "") for s, r in stages.items())
                    + f"<td class=note>{html.escape(SCORERS[k].__doc__ or '')}</td></tr>" for k in HEADLINE)
-    agg = {"macro_f1": lambda m: m["macro_f1"], "tool_hallucination_rate": lambda m: m["tool_hallucination_rate"], "trajectory success": lambda m: m["trajectory"]["success"]}
-    body += "".join(f"<tr><td><code>{k}</code></td>" + "".join(cell(f(ms[s]), k, r) + ("<td></td>" if multi else "") for s, r in stages.items())
-                    + f"<td class=note>{html.escape(AGGREGATES[k])}</td></tr>" for k, f in agg.items())
+    body += "".join(f"<tr><td><code>{k}</code></td>" + "".join(cell(get(ms[s]), k, r) + ("<td></td>" if multi else "") for s, r in stages.items())
+                    + f"<td class=note>{html.escape(what)}</td></tr>" for k, (what, get) in AGGREGATES.items())
     nas = defaultdict(set)
     for s, r in stages.items():
         for k in HEADLINE:
@@ -433,7 +439,7 @@ def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": 
     for case, idx in by_case.items():
         for i in idx:
             t = res.trajectories[i]
-            user = next((x["content"] for x in reversed(t.messages) if x["role"] == "user"), "")
+            user = _user(t)
             outs = "".join(f"<td>{_mark(r.trajectories[i].steps[0])} {_cut(r.trajectories[i].steps[0]['output'], 160)}</td>" if i < len(r.trajectories) and r.trajectories[i].steps
                            else "<td></td>" for r in stages.values())
             rows.append(f"<tr><td>{html.escape(case)}</td><td>{_cut(user, 160)}</td><td>{_cut(gold_text(t.golds[0]), 200)}</td>{outs}</tr>")
@@ -444,7 +450,7 @@ def write_report(stages: dict,  # name -> EvalResult (e.g. {"base": ..., "sft": 
     kinds = sorted({e for _, _, es in fails for e in es})
     cases = sorted({t.case for t, _, _ in fails})
     frows = [f"<tr data-errors='{html.escape(' '.join(errs))}' data-case='{html.escape(t.case)}'><td>{html.escape(t.id)}</td><td>{html.escape(t.case)}</td>"
-             f"<td>{_cut(next((x['content'] for x in reversed(t.messages) if x['role'] == 'user'), ''), 200)}</td><td><pre>{_cut(gold_text(t.golds[0]), 300)}</pre></td>"
+             f"<td>{_cut(_user(t), 200)}</td><td><pre>{_cut(gold_text(t.golds[0]), 300)}</pre></td>"
              f"<td><pre>{_cut(s['output'], 300)}</pre></td><td>{'<br>'.join(html.escape(e) for e in errs)}</td></tr>" for t, s, errs in fails]
     parts += [f"<h2>Failing examples ({html.escape(name)}: {len(fails)} of {ms[name]['n']} first replies)</h2>",
               "<label>error type <select id=flt onchange='flt_rows()'><option value=''>all</option>" + "".join(f"<option>{html.escape(k)}</option>" for k in kinds) + "</select></label> ",

@@ -18,7 +18,7 @@ from .templates import ChatTemplate, load_tokenizer
 from .parse import OutputFormat, parse_output, output_format
 from .masks import MaskConfig
 from .pairs import history
-from .evaluate import _observe
+from .evaluate import observe_call
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights
 from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
 
@@ -51,7 +51,7 @@ class ToolEnvironment:
     def registry(self) -> ToolRegistry: return self._registry
 
     def _run(self, name: str, arguments: dict) -> str:
-        text, runnable = _observe(self._registry, {"name": name, "arguments": arguments})
+        text, runnable = observe_call(self._registry, {"name": name, "arguments": arguments})
         self.trace.append({"name": name, "arguments": arguments, "observation": text, "ok": runnable and not failed(text)})
         return text
 

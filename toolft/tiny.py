@@ -243,11 +243,8 @@ def build_tiny(out_dir,  # where the tokenizer and the model are saved
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tiny-", dir=out.parent))
     try:
-        bars = transformers.utils.logging.is_progress_bar_enabled()
-        transformers.utils.logging.disable_progress_bar()  # a one-file model written in a blink: no "Writing model shards" bar
-        try: tok.save_pretrained(tmp); model.save_pretrained(tmp)
-        finally:
-            if bars: transformers.utils.logging.enable_progress_bar()
+        from toolft.train import quiet
+        with quiet(): tok.save_pretrained(tmp); model.save_pretrained(tmp)  # a one-file model written in a blink: no "Writing model shards" bar
         h, files = dir_hash(tmp)
         (tmp / MANIFEST).write_text(json.dumps({
             "args": args, "toolft_version": toolft.__version__, "hash": h, "files": files, "vocab_size": len(tok),

@@ -164,7 +164,7 @@ import contextlib, warnings
 
 @contextlib.contextmanager
 def quiet(on: bool = True):
-    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets, transformers (loading and writing weights) and the Hub, and two warnings nobody can act on, off while `on`"
+    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets, transformers (loading and writing weights) and the Hub, and a warning nobody can act on, off while `on`"
     if not on: yield; return
     import datasets, transformers
     from huggingface_hub import utils as hub
@@ -173,8 +173,7 @@ def quiet(on: bool = True):
     os.environ["TQDM_DISABLE"] = "1"; datasets.disable_progress_bars(); transformers.utils.logging.disable_progress_bar()
     if hub_bars: hub.disable_progress_bars()
     try:
-        with warnings.catch_warnings():  # no GPU to pin memory for; TRL calling a renamed transformers method
-            warnings.filterwarnings("ignore", message=".*pin_memory.*no accelerator.*")
+        with warnings.catch_warnings():  # TRL calling a renamed transformers method (pinned memory: off at the config, `ToolftArguments`)
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*")
             yield
     finally:
