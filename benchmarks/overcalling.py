@@ -51,10 +51,14 @@ def main(argv=None):
     ap.add_argument("--dpo-steps", type=int, default=200)
     ap.add_argument("--dpo-lr", type=float, default=5e-5)
     ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--lora-r", type=int, default=0, help="DPO through a LoRA adapter of this rank on every linear layer (the reference: the adapter off); 0: full fine-tuning")
     ap.add_argument("--onpolicy-records", type=int, default=300, help="fresh call records sampled for on-policy pairs")
     ap.add_argument("--samples", type=int, default=4, help="samples per decision point for on-policy pairs")
     ap.add_argument("--on-policy-scorers", default="arguments", help="which failing scorers' samples become on-policy pairs (comma-separated; 'all': every one)")
     ap.add_argument("--only-on-policy", action="store_true", help="only the on-policy stage, from OUT/seed<k>/sft_balanced of an earlier run (updates its metrics.json)")
+    ap.add_argument("--sft-from", default=None, help="reuse an earlier run's SFT models and their numbers (DIR/seed<k>/sft_call_heavy, sft_balanced, "
+                    "metrics.json): only the DPO stages run, into -o")
+    ap.add_argument("--skip-on-policy", action="store_true", help="leave out the on-policy stage")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
@@ -88,21 +92,24 @@ def main(argv=None):
         tmpl = ChatTemplate(tiny)
         first = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed)
         def evaluate(model, tok): return metrics_of(run_eval(evals, HFGenerator(model, tok, 160, 50, seed), tmpl, reg, first, progress=False))
+        src = Path(a.sft_from) / f"seed{seed}" if a.sft_from else d
         row = json.loads((d / "metrics.json").read_text()) if a.only_on_policy else {}
+        if a.sft_from: row = {k: v for k, v in json.loads((src / "metrics.json").read_text()).items() if k in ("sft_call_heavy", "sft_balanced")}
         for mix, weights in (("sft_call_heavy", heavy), ("sft_balanced", RECIPE["case_weights"])):
-            if a.only_on_policy: break
+            if a.only_on_policy or a.sft_from: break
             train = records(a.records, seed, "train", weights)
             share = sum(r["meta"]["decisions"][0] == "tool_call" for r in train) / len(train)
             res = train_sft(SFTConfig(output_dir=str(d / mix), seed=seed, data_seed=seed, report_to="none", **recipe), str(tiny), train, live=False, progress=False)
             row[mix] = evaluate(res.model, res.tokenizer) | {"first_reply_calls": round(share, 3), "train_seconds": round(res.seconds)}
             print(seed, mix, row[mix], flush=True)
-        heavy_dir = d / "sft_call_heavy"
+        heavy_dir = src / "sft_call_heavy"
         def dpo(name, start, pairs):
             return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","),
                                        loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads),
-                             ModelConfig(model_name_or_path=str(start)), pairs, live=False, progress=False)
+                             ModelConfig(model_name_or_path=str(start), use_peft=a.lora_r > 0, lora_r=a.lora_r or 16, lora_alpha=2 * (a.lora_r or 16),
+                                         lora_target_modules="all-linear"), pairs, live=False, progress=False)
         if not a.only_on_policy:
             pair_recs = records(a.pair_records, seed + 2, "train", {c: 1 for c in CALLS} | {c: 3 for c in NON_CALL_CASES})
             types = tuple(a.types.split(",")) if a.types else PAIR_TYPES
@@ -111,15 +118,18 @@ def main(argv=None):
             dres = dpo("dpo", heavy_dir, pairs)
             row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
+        if a.skip_on_policy:
+            d.mkdir(parents=True, exist_ok=True); (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n"); runs[seed] = row
+            continue
         from transformers import AutoModelForCausalLM
-        balanced = AutoModelForCausalLM.from_pretrained(d / "sft_balanced").eval()
+        balanced = AutoModelForCausalLM.from_pretrained(src / "sft_balanced").eval()
         call_recs = records(a.onpolicy_records, seed + 3, "train", {c: 1 for c in CALLS})
         t1 = time.time()
-        op_pairs, op_rep = on_policy_pairs(call_recs, balanced, ChatTemplate(d / "sft_balanced"), samples=a.samples, seed=seed)
+        op_pairs, op_rep = on_policy_pairs(call_recs, balanced, ChatTemplate(src / "sft_balanced"), samples=a.samples, seed=seed)
         if a.on_policy_scorers != "all": op_pairs = [p for p in op_pairs if p["meta"]["scorer"] in a.on_policy_scorers.split(",")]
         sampling = time.time() - t1
         print(op_rep, flush=True)
-        ores = dpo("dpo_on_policy", d / "sft_balanced", op_pairs)
+        ores = dpo("dpo_on_policy", src / "sft_balanced", op_pairs)
         row["sft_balanced+dpo_on_policy"] = evaluate(ores.model, ores.tokenizer) | {"pairs": len(op_pairs), "pair_types": dict(op_rep.kept), "scorers_used": a.on_policy_scorers,
                                                                                   "sampling_seconds": round(sampling),
                                                                                   "train_seconds": round(ores.seconds)}

@@ -255,18 +255,26 @@ def eval_run(args) -> int:
     records = _gold_records(args.data)[:args.n] if args.n else _gold_records(args.data)
     tmpl = ChatTemplate(args.template or args.model, tokenizer=args.model)
     model = AutoModelForCausalLM.from_pretrained(args.model)
-    cfg = EvalConfig(max_steps=args.max_steps, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, system=args.system)
-    gen = HFGenerator(model, tmpl.tokenizer, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed)
-    res = run_eval(records, gen, tmpl, load_tools(args.tools) if args.tools else world_tools(), cfg, progress=sys.stderr.isatty())
+    from toolft.bestofn import selector
+    reg = load_tools(args.tools) if args.tools else world_tools()
+    temperature = args.temperature if args.temperature is not None else (1.0 if args.best_of > 1 else 0.0)  # best-of-N samples; one reply is greedy
+    try: select = selector(args.select, reg, args.reward_model) if args.best_of > 1 else None
+    except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2
+    cfg = EvalConfig(max_steps=args.max_steps, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, system=args.system, best_of=args.best_of)
+    gen = HFGenerator(model, tmpl.tokenizer, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, temperature=temperature)
+    try: res = run_eval(records, gen, tmpl, reg, cfg, progress=sys.stderr.isatty(), select=select)
+    except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2
     res.save(args.out)
     m = res.metrics()
-    print(f"evaluated {m['n']} turns: " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection", "arguments", "no_tool", "clarification", "macro_f1"))
+    print(f"evaluated {m['n']} turns" + (f" (best of {args.best_of} samples by {args.select})" if args.best_of > 1 else "") + ": " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection", "arguments", "no_tool", "clarification", "macro_f1"))
           + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
     return 0
 
 # %% ../nbs/90_cli.ipynb #50fda99d
-STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo"), "grpo": ("toolft.grpo", "GRPOConfig", "train_grpo")}  # stage -> (module, config class, train function)
-DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`", "grpo": "a .jsonl of records (each user turn is one rollout)"}  # what `data` names, per stage
+STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo"), "grpo": ("toolft.grpo", "GRPOConfig", "train_grpo"),
+          "reward": ("toolft.reward_model", "RewardConfig", "train_reward")}  # stage -> (module, config class, train function)
+DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`", "grpo": "a .jsonl of records (each user turn is one rollout)",
+        "reward": "a .jsonl of pairs from `toolft pairs build`"}  # what `data` names, per stage
 
 
 def train_command(argv: list[str]) -> int:
@@ -292,6 +300,9 @@ def train_command(argv: list[str]) -> int:
     except (PairError, RenderError) as e:  # a bad pairs file (each bad line named), or a pair the template cannot render (named)
         print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft pairs check` lists the problems)"); return 1
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
+    if argv[0] == "reward" and res.eval_accuracy:
+        acc = res.eval_accuracy
+        print(f"reward: held-out pair accuracy {acc['accuracy']:.3f} on {acc['n']} pairs (" + ", ".join(f"{t} {v:.2f}" for t, v in acc["by_type"].items()) + ")")
     if argv[0] == "grpo":
         calls = [r["tools/call_frequency"] for r in res.history if r.get("tools/call_frequency") is not None]
         print(f"grpo: {len(calls)} logged steps, {sum(calls) / max(1, len(calls)):.2f} executed tool calls per rollout on average")
@@ -369,6 +380,11 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--max-steps", type=int, default=4); q.add_argument("--max-new-tokens", type=int, default=160)
     q.add_argument("--batch-size", type=int, default=32); q.add_argument("--seed", type=int, default=0)
     q.add_argument("--system", help="pin this system prompt"); q.add_argument("--n", type=int, help="only the first N records")
+    from toolft.bestofn import SELECTORS
+    q.add_argument("--best-of", type=int, default=1, help="sample N replies at every step and keep the one --select rates best (default 1: one reply)")
+    q.add_argument("--select", default="verifier", choices=list(SELECTORS), help="best-of-N selector: " + "; ".join(f"{k}: {v}" for k, v in SELECTORS.items()))
+    q.add_argument("--reward-model", help="reward model directory, for --select reward-model")
+    q.add_argument("--temperature", type=float, help="sampling temperature (default: 1.0 with --best-of > 1, else greedy)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_run)
     q = ev.add_parser("score", help="score existing outputs ({id, output} per line) against gold records")
     q.add_argument("--gold", required=True); q.add_argument("--pred", required=True)

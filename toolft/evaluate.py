@@ -68,6 +68,7 @@ class EvalConfig:
     seed: int = 0
     system: str | None = None  # pin this system prompt (replaces the conversations' own); None keeps theirs
     first_turn_only: bool = False  # evaluate only each conversation's first user turn
+    best_of: int = 1  # sample this many replies at every step and keep the one `run_eval`'s `select` rates best (`toolft.bestofn`); needs a sampling generator
 
 
 @dataclass
@@ -117,10 +118,14 @@ def run_eval(records: list[dict],  # canonical evaluation records
              tools: ToolRegistry | None = None,  # implementations (e.g. `world_tools()`); schemas come from each record
              cfg: EvalConfig = EvalConfig(),
              fmt: OutputFormat | None = None,  # default: `output_format(tmpl)`
-             progress: bool = True) -> "EvalResult":
+             progress: bool = True,
+             select=None,  # with `cfg.best_of` > 1: (trajectory, prompt, texts, parsed) -> one score per sample; the first best is kept
+            ) -> "EvalResult":
     "Roll out every user turn with executed tools, score each step and trajectory"
     from tqdm.auto import tqdm
-    fmt = fmt or output_format(tmpl)
+    fmt, n = fmt or output_format(tmpl), max(1, cfg.best_of)
+    if n > 1 and select is None: raise ValueError(f"best_of={n} needs `select`: which sample to keep (toolft.bestofn: verifier or reward model)")
+    if n > 1 and getattr(generate, "temperature", None) == 0: raise ValueError(f"best_of={n} with greedy decoding gives {n} identical replies: sample (temperature > 0)")
     recs = {r.get("id", ""): r for r in records}
     trajs = trajectories(records, cfg)
     bar = tqdm(total=len(trajs), desc="evaluating", disable=not progress)
@@ -129,11 +134,16 @@ def run_eval(records: list[dict],  # canonical evaluation records
         live = [t for t in trajs if not t.done]
         if not live: break
         prompts = [tmpl.render(t.messages, t.tools or None, add_generation_prompt=True) for t in live]
-        outs = generate(prompts)
-        for t, prompt, text in zip(live, prompts, outs):
-            p = parse_output(text, fmt, t.tools, prompt=prompt, require_end=True)  # a turn cut off at max_new_tokens is not well formed
+        outs = generate([p for p in prompts for _ in range(n)])
+        for i, (t, prompt) in enumerate(zip(live, prompts)):
+            texts = outs[i * n:(i + 1) * n]
+            parsed = [parse_output(x, fmt, t.tools, prompt=prompt, require_end=True) for x in texts]  # a turn cut off at max_new_tokens is not well formed
+            rating = list(select(t, prompt, texts, parsed)) if n > 1 else [0.0]
+            pick = rating.index(max(rating))
+            text, p = texts[pick], parsed[pick]
             gold = t.golds[min(step, len(t.golds) - 1)]
             st = {"output": text, "parsed": p, "scores": score_turn(gold, p), "gold": gold.k, "observations": []}
+            if n > 1: st["samples"] = {"outputs": texts, "rating": rating, "picked": pick}
             t.steps.append(st)
             if not (p.ok and p.calls) or step + 1 >= cfg.max_steps:
                 t.done = True; bar.update(1); continue
@@ -213,7 +223,8 @@ class EvalResult:
         rows = []
         for t in self.trajectories:
             steps = [{"output": s["output"], "parsed": asdict(s["parsed"]), "gold_message": s["gold"], "observations": s["observations"],
-                      "scores": {k: (None if v is None else {"value": v.value, "reason": v.reason}) for k, v in s["scores"].items()}} for s in t.steps]
+                      "scores": {k: (None if v is None else {"value": v.value, "reason": v.reason}) for k, v in s["scores"].items()},
+                      **({"samples": s["samples"]} if "samples" in s else {})} for s in t.steps]
             rows.append({"id": t.id, "case": t.case, "gold_decision": t.golds[0].decision, "steps": steps, "trajectory": self._trajectory(t) if t.steps else None})
         return rows
 
