@@ -36,8 +36,10 @@ $(VENV)/.installed: $(VENV)/.installed-train
 demo: $(VENV)/.installed-train
 	$(BIN)/toolft demo -o runs/demo
 
+# Two workers (pytest-xdist): each notebook is its own process with one torch thread, so two run at once on a 2-core box;
+# the browser tests share one JupyterLab server and stay together on one worker (their xdist_group).
 test: install browser
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadgroup
 
 # Headless Chromium for tests/test_browser.py (driven by the Python `playwright` package, never
 # `playwright install`): Debian's package, installed only when missing (needs root, as on CI).

@@ -13,9 +13,8 @@ Writes OUT/seed<k>/metrics.json, OUT/summary.json and OUT/best_of_n.html (metric
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).parent))
+from _common import seed_metrics
 from grpo_tools import metrics_of  # the same numbers as the GRPO experiment
 
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "empty_replies", "repeated_calls")
@@ -75,7 +74,7 @@ def main(argv=None):
 
 def summarize(out: Path) -> dict:
     "Mean over every OUT/seed*/metrics.json, written to summary.json and best_of_n.html"
-    runs = [json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/metrics.json"))]
+    runs = list(seed_metrics(out).values())
     keys = [k for k in runs[0] if k != "args"]
     summary = {k: {m: round(statistics.mean(r[k][m] for r in runs if k in r), 4) for m in (*KEYS, "tokens_per_turn", "seconds")} for k in keys}
     (Path(out) / "summary.json").write_text(json.dumps({"seeds": len(runs), "summary": summary}, indent=1) + "\n")

@@ -14,6 +14,12 @@ Per seed:
 
     .venv/bin/python benchmarks/grpo_tools.py --seeds 0,1,2 -o runs/grpo
     .venv/bin/python benchmarks/grpo_tools.py --seeds 0 --steps 20 -o /tmp/grpo   # a quick look
+    .venv/bin/python benchmarks/grpo_tools.py --method rloo --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare   # RLOO, same start
+    .venv/bin/python benchmarks/grpo_tools.py --method rloo --reward reward-model --reward-model auto --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare
+
+With `--method rloo` (toolft.rloo: one reply per decision point, no tool loop in training) the same SFT model and held-out set
+are used, and the stage is added to OUT/seed<k>/metrics.json beside the ones already there (the SFT numbers are reused when the
+same SFT model was measured on the same held-out set).
 
 Writes OUT/seed<k>/metrics.json (before/after), OUT/seed<k>/history.json (the logged reward components per step),
 OUT/summary.json and OUT/grpo.html; `--summarize OUT` rebuilds the summary from every seed in OUT.
@@ -22,9 +28,8 @@ import argparse, json, os, statistics, sys, time
 from collections import Counter
 from pathlib import Path
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import seed_metrics, spread, spread_bars
 
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "gold_calls_per_turn",
         "empty_replies", "repeated_calls")
@@ -60,6 +65,11 @@ def main(argv=None):
     ap.add_argument("--beta", type=float, default=0.0)
     ap.add_argument("--arguments", default="binary", choices=["binary", "partial"])
     ap.add_argument("--weights", default=None, help="YAML of reward component weights")
+    ap.add_argument("--method", default="grpo", choices=["grpo", "rloo"],
+                    help="grpo: whole turns with executed tools (toolft.grpo); rloo: one reply per decision point (toolft.rloo, TRL's RLOOTrainer)")
+    ap.add_argument("--reward", default="programmatic", choices=["programmatic", "reward-model", "both"], help="RLOO's reward (toolft.rloo.RLOOConfig.reward)")
+    ap.add_argument("--reward-model", default=None, help="a reward model directory; 'auto': train one here from the SFT model on pairs of fresh records")
+    ap.add_argument("--rm-steps", type=int, default=150, help="reward model steps with --reward-model auto")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/grpo")
@@ -96,8 +106,35 @@ def main(argv=None):
         tmpl = ChatTemplate(sft_dir)
         cfg = EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)
         def evaluate(model): return metrics_of(run_eval(evals, HFGenerator(model, load_tokenizer(sft_dir), 160, 50, seed), tmpl, reg, cfg, progress=False))
-        row = {"sft": evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval()), "sft_dir": str(sft_dir)}
+        earlier = json.loads((d / "metrics.json").read_text()) if (d / "metrics.json").exists() else {}
+        if earlier.get("sft_dir") == str(sft_dir) and earlier.get("eval_records") == len(evals): row = earlier  # this SFT model, already measured here
+        else: row = {"sft": evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval()), "sft_dir": str(sft_dir), "eval_records": len(evals)}
         print(seed, "sft", row["sft"], flush=True)
+        stage = a.method if a.reward == "programmatic" else f"{a.method}_{a.reward}"
+        if a.method == "rloo":
+            from toolft.rloo import RLOOConfig, train_rloo
+            rm = a.reward_model
+            if a.reward != "programmatic" and rm == "auto":
+                from toolft.pairs import build_pairs
+                from toolft.reward_model import RewardConfig, train_reward
+                pairs, _ = build_pairs(records(1200, seed + 20, "train"), tmpl, seed=seed)
+                held, _ = build_pairs(records(200, seed + 21, "eval"), tmpl, seed=seed)
+                rres = train_reward(RewardConfig(output_dir=str(d / "rm"), max_steps=a.rm_steps, per_device_train_batch_size=16, learning_rate=2e-4,
+                                                 lr_scheduler_type="cosine", warmup_steps=10, logging_steps=50, seed=seed, save_strategy="no", report_to="none",
+                                                 torch_threads=a.threads, activation_checkpointing=False), str(sft_dir), pairs, live=False, progress=False, eval_pairs=held)
+                rm, row["reward_model"] = str(d / "rm"), rres.eval_accuracy
+                print(seed, "reward model", rres.eval_accuracy, flush=True)
+            run = RLOOConfig(output_dir=str(d / stage), max_steps=a.steps, learning_rate=a.lr, num_generations=a.generations, per_device_train_batch_size=a.batch,
+                             temperature=a.temperature, beta=a.beta, arguments=a.arguments, weights=a.weights, reward=a.reward, reward_model=rm, logging_steps=1,
+                             save_strategy="no", report_to="none", seed=seed, think="drop", torch_threads=a.threads, activation_checkpointing=False)
+            res = train_rloo(run, str(sft_dir), records(a.records, seed + 10, "train", RECIPE["case_weights"] if a.grpo_mix == "recipe" else None),
+                             tools=reg, live=False, progress=False)
+            row[stage] = evaluate(res.model) | {"train_seconds": round(res.seconds), "steps": res.steps, "replies": res.steps * a.batch}
+            print(seed, stage, row[stage], flush=True)
+            row.setdefault("args_by_stage", {})[stage] = vars(a); row["seconds"] = round(time.time() - t0)
+            (d / f"history_{stage}.json").write_text(json.dumps(res.history) + "\n")
+            (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
+            continue
         run = GRPOConfig(output_dir=str(d / "grpo"), max_steps=a.steps, learning_rate=a.lr, num_generations=a.generations, per_device_train_batch_size=a.batch,
                          temperature=a.temperature, beta=a.beta, arguments=a.arguments, weights=a.weights, logging_steps=1, save_strategy="no",
                          report_to="none", seed=seed, think="drop", torch_threads=a.threads, activation_checkpointing=False)
@@ -113,26 +150,20 @@ def main(argv=None):
 
 def summarize(out: Path) -> dict:
     "Mean and min-max over every OUT/seed*/metrics.json, written to summary.json and grpo.html (metrics and reward curves)"
-    runs = {int(f.parent.name[4:]): json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/metrics.json"))}
-    summary = {stage: {k: {"mean": round(statistics.mean(v), 4), "min": min(v), "max": max(v), "per_seed": v}
-                       for k in KEYS if (v := [r[stage][k] for r in runs.values() if r.get(stage, {}).get(k) is not None])}
-               for stage in ("sft", "grpo")}
+    runs = seed_metrics(out)
+    stages = [k for k in next(iter(runs.values())) if isinstance(next(iter(runs.values()))[k], dict) and "macro_f1" in next(iter(runs.values()))[k]]
+    summary = spread(runs, stages, KEYS)
     (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary}, indent=1) + "\n")
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=2, subplot_titles=("held-out, before and after GRPO (mean; whiskers min-max)", "reward components per step (seed mean)"))
-    for stage in summary:
-        ks = list(summary[stage])
-        fig.add_bar(name=stage, x=ks, y=[summary[stage][k]["mean"] for k in ks], row=1, col=1,
-                    error_y=dict(type="data", symmetric=False, array=[summary[stage][k]["max"] - summary[stage][k]["mean"] for k in ks],
-                                 arrayminus=[summary[stage][k]["mean"] - summary[stage][k]["min"] for k in ks]))
+    spread_bars(fig, summary, row=1, col=1)
     hist = [json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/history.json"))]
     comps = sorted({k for h in hist for r in h for k in r if k.startswith("rewards/") and k.endswith("/mean")})
     for k in comps:
         steps = sorted({r["step"] for h in hist for r in h if k in r})
         ys = [statistics.mean([r[k] for h in hist for r in h if r.get("step") == s and r.get(k) is not None] or [float("nan")]) for s in steps]
         fig.add_scatter(x=steps, y=ys, name=k.split("/")[1], mode="lines", row=1, col=2)
-    fig.update_layout(barmode="group", title=f"GRPO with executed tools, seeds {sorted(runs)}", height=460)
+    fig.update_layout(barmode="group", title=f"{', '.join(stages)} on held-out trajectories, seeds {sorted(runs)}", height=460)
     fig.write_html(Path(out) / "grpo.html", include_plotlyjs=True)
     print(json.dumps({s: {k: v["mean"] for k, v in summary[s].items()} for s in summary}, indent=1))
     return summary

@@ -20,8 +20,8 @@ Writes OUT/seed<k>/metrics.json per seed, OUT/summary.json (mean and spread) and
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import seed_metrics, spread, spread_bars
 
 NON_CALL_CASES = ("no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "reasoning")
 
@@ -146,16 +146,11 @@ KEYS = ("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_
 
 def summarize(out: Path, args: dict | None = None) -> dict:
     "Mean and min-max over every OUT/seed*/metrics.json (seeds may come from separate runs), written to summary.json and overcalling.html"
-    runs = {int(f.parent.name[4:]): json.loads(f.read_text()) for f in sorted(Path(out).glob("seed*/metrics.json"))}
-    summary = {stage: {k: {"mean": round(statistics.mean(v), 3), "min": min(v), "max": max(v)}
-                       for k in KEYS if (v := [r[stage][k] for r in runs.values() if r.get(stage, {}).get(k) is not None])}
-               for stage in STAGES}
+    runs = seed_metrics(out)
+    summary = spread(runs, STAGES, KEYS, digits=3)
     (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary, "args": args}, indent=1) + "\n")
     import plotly.graph_objects as go
-    fig = go.Figure([go.Bar(name=stage, x=list(summary[stage]), y=[summary[stage][k]["mean"] for k in summary[stage]],
-                            error_y=dict(type="data", symmetric=False, array=[summary[stage][k]["max"] - summary[stage][k]["mean"] for k in summary[stage]],
-                                         arrayminus=[summary[stage][k]["mean"] - summary[stage][k]["min"] for k in summary[stage]]))
-                     for stage in summary])
+    fig = spread_bars(go.Figure(), summary)
     fig.update_layout(barmode="group", title=f"over-calling: SFT (balanced, call-heavy) and DPO, seeds {sorted(runs)} (bars: mean; whiskers: min-max)",
                       yaxis_range=[0, 1.05], height=420)
     fig.write_html(Path(out) / "overcalling.html", include_plotlyjs=True)

@@ -13,6 +13,7 @@ import json, os, re, shutil, signal, socket, subprocess, sys, time, urllib.reque
 from pathlib import Path
 import pytest
 
+pytestmark = pytest.mark.xdist_group("browser")  # `make test` runs two workers: these share one server, so one worker runs them all
 REPO = Path(__file__).resolve().parent.parent
 NB = REPO / "nbs" / "14_maskwidget.ipynb"
 DASH_NB = "_dashboard_live.ipynb"  # written into the served copy by `served`

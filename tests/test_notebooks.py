@@ -6,7 +6,7 @@ in one process).
 
 Cells marked `#| fixtures` need `../shared/fixtures` (or `TOOLFT_FIXTURES`): they are skipped when the fixtures are
 absent, and the number skipped per notebook is reported at the end of the run (tests/conftest.py)."""
-import json, re, subprocess, sys
+import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 from nbdev.config import get_config
@@ -36,7 +36,9 @@ def test_notebook(nb, record_property):
     code = ("import sys, nbdev.test as t\n"
             f"ok, _ = t.test_nb({str(nb)!r}, skip_flags={skip!r}, basepath={str(NBS.parent)!r})\n"
             "sys.exit(0 if ok else 1)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=NBS)
+    env = dict(os.environ)
+    if "PYTEST_XDIST_WORKER" in env: env.setdefault("OMP_NUM_THREADS", "1")  # two notebooks at once on a 2-core box: one torch thread each unless a cell asks
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=NBS, env=env)
     assert r.returncode == 0, f"{nb.name} failed:\n{(r.stdout + r.stderr)[-8000:]}"
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 from .parse import Parsed
 from .score import Gold, schema_validity, predicted_class
 from .tools import ToolRegistry
-from .validate import numbers_in, evidence, _close
+from .validate import numbers_in, appears
 
 # %% auto #0
 __all__ = ['SELECTORS', 'verifier_checks', 'VerifierSelect', 'selector']
@@ -42,8 +42,8 @@ def verifier_checks(p: Parsed,  # one parsed sample
     stated = [x for x, _ in numbers_in(p.content)]
     if results and stated:
         user = next((str(m.get("content", "")) for m in reversed(messages) if m["role"] == "user"), "")
-        known = evidence(" ".join(results) + " " + user).numbers
-        out["grounded"] = sum(_close(x, known) for x in stated) / len(stated)
+        seen = " ".join(results) + " " + user
+        out["grounded"] = sum(appears(x, seen) for x in stated) / len(stated)
     return out
 
 # %% ../nbs/34_bestofn.ipynb #a5f7f0ff
@@ -67,8 +67,7 @@ class VerifierSelect:
 
     def __call__(self, t, prompt: str, texts: list[str], parsed: list[Parsed]) -> list[float]:
         keys = self.keys(t, parsed)
-        order = sorted(set(keys))
-        return [float(order.index(k)) for k in keys]  # the rank of each sample's keys: higher is better
+        return [float(sum(o < k for o in keys)) for k in keys]  # how many samples each one beats: higher is better
 
 # %% ../nbs/34_bestofn.ipynb #cad96e19
 SELECTORS = {"verifier": "gold-free checks, within the decision most samples make", "checks": "the gold-free checks alone",

@@ -272,9 +272,9 @@ def eval_run(args) -> int:
 
 # %% ../nbs/90_cli.ipynb #50fda99d
 STAGES = {"sft": ("toolft.sft", "SFTConfig", "train_sft"), "dpo": ("toolft.dpo", "DPOConfig", "train_dpo"), "grpo": ("toolft.grpo", "GRPOConfig", "train_grpo"),
-          "reward": ("toolft.reward_model", "RewardConfig", "train_reward")}  # stage -> (module, config class, train function)
+          "reward": ("toolft.reward_model", "RewardConfig", "train_reward"), "rloo": ("toolft.rloo", "RLOOConfig", "train_rloo")}  # stage -> (module, config class, train function)
 DATA = {"sft": "a .jsonl of records", "dpo": "a .jsonl of pairs from `toolft pairs build`", "grpo": "a .jsonl of records (each user turn is one rollout)",
-        "reward": "a .jsonl of pairs from `toolft pairs build`"}  # what `data` names, per stage
+        "reward": "a .jsonl of pairs from `toolft pairs build`", "rloo": "a .jsonl of records (each assistant reply is one prompt)"}  # what `data` names, per stage
 
 
 def train_command(argv: list[str]) -> int:
@@ -303,6 +303,9 @@ def train_command(argv: list[str]) -> int:
     if argv[0] == "reward" and res.eval_accuracy:
         acc = res.eval_accuracy
         print(f"reward: held-out pair accuracy {acc['accuracy']:.3f} on {acc['n']} pairs (" + ", ".join(f"{t} {v:.2f}" for t, v in acc["by_type"].items()) + ")")
+    if argv[0] == "rloo":
+        logged = [r["reward"] for r in res.history if r.get("reward") is not None]
+        if logged: print(f"rloo: mean reward {logged[0]:.3f} at the first logged step, {logged[-1]:.3f} at the last ({', '.join(f.__name__ for f in res.reward_funcs)})")
     if argv[0] == "grpo":
         calls = [r["tools/call_frequency"] for r in res.history if r.get("tools/call_frequency") is not None]
         print(f"grpo: {len(calls)} logged steps, {sum(calls) / max(1, len(calls)):.2f} executed tool calls per rollout on average")

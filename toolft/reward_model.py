@@ -13,7 +13,7 @@ import trl
 from trl import ModelConfig
 from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig
-from .pairs import read_pairs
+from .pairs import read_pairs, pair_tokens, history
 from .dpo import dpo_dataset, PairStats
 from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save, start_run
 
@@ -143,13 +143,16 @@ class RewardModelReward:
         return self._model
 
     def ids(self, prompt, completion, completion_ids=None, tools=None) -> list[int]:
-        "The sequence scored: the prompt's ids, then the completion's"
+        "The sequence scored: the prompt's ids, then the completion's — for messages, exactly as `reward_dataset` tokenizes a pair's side"
         self._load()
-        tok = self.tmpl.tokenizer
-        text = prompt if isinstance(prompt, str) else self.tmpl.render(prompt, tools or None, add_generation_prompt=True)
-        if completion_ids is None:
-            completion = completion if isinstance(completion, str) else "".join(m.get("content") or "" for m in completion)
-            completion_ids = tok(completion, add_special_tokens=False)["input_ids"]
+        tok, cfg = self.tmpl.tokenizer, MaskConfig(think="drop")
+        if completion_ids is None and not isinstance(completion, str):  # messages: the last one is scored, after everything before it
+            if isinstance(prompt, str): raise ValueError("RewardModelReward: a completion given as messages needs its prompt as messages too")
+            *before, last = completion
+            pt = pair_tokens(self.tmpl, list(prompt) + before, last, last, tools or None, cfg)
+            return pt.prompt_ids + pt.chosen_ids
+        text = prompt if isinstance(prompt, str) else self.tmpl.render(history(prompt, cfg), tools or None, add_generation_prompt=True)
+        if completion_ids is None: completion_ids = tok(completion, add_special_tokens=False)["input_ids"]
         return tok(text, add_special_tokens=False)["input_ids"] + list(completion_ids)
 
     def __call__(self, prompts=None, completions=None, completion_ids=None, tools=None, **columns) -> list[float]:
