@@ -70,6 +70,7 @@ def main(argv=None):
     ap.add_argument("--reward", default="programmatic", choices=["programmatic", "reward-model", "both"], help="RLOO's reward (toolft.rloo.RLOOConfig.reward)")
     ap.add_argument("--reward-model", default=None, help="a reward model directory; 'auto': train one here from the SFT model on pairs of fresh records")
     ap.add_argument("--rm-steps", type=int, default=150, help="reward model steps with --reward-model auto")
+    ap.add_argument("--tag", default="", help="appended to the stage's name in metrics.json (another setting of the same method beside the first)")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/grpo")
@@ -110,7 +111,7 @@ def main(argv=None):
         if earlier.get("sft_dir") == str(sft_dir) and earlier.get("eval_records") == len(evals): row = earlier  # this SFT model, already measured here
         else: row = {"sft": evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval()), "sft_dir": str(sft_dir), "eval_records": len(evals)}
         print(seed, "sft", row["sft"], flush=True)
-        stage = a.method if a.reward == "programmatic" else f"{a.method}_{a.reward}"
+        stage = (a.method if a.reward == "programmatic" else f"{a.method}_{a.reward}") + (f"_{a.tag}" if a.tag else "")
         if a.method == "rloo":
             from toolft.rloo import RLOOConfig, train_rloo
             rm = a.reward_model

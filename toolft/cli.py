@@ -122,8 +122,12 @@ def masks_export(args) -> int:
     out = _mask_run(args, tmpl, cfg, records, args.skip_invalid)
     if out is None: return 1
     samples, stats, rejected = out
-    write_jsonl((x.to_json() for x in samples), args.out)
-    if args.skip_invalid: write_jsonl(rejected, Path(str(args.out).removesuffix(".jsonl") + ".rejected.jsonl"))
+    if args.format == "arrow":  # a `datasets` dataset on disk: plain `transformers.Trainer` code trains on its input_ids / labels as they are
+        from datasets import Dataset
+        Dataset.from_dict({"id": [x.id for x in samples], "sample": [x.sample for x in samples], "input_ids": [x.input_ids for x in samples],
+                           "labels": [x.labels for x in samples]}).save_to_disk(str(args.out))
+    else: write_jsonl((x.to_json() for x in samples), args.out)
+    if args.skip_invalid: write_jsonl(rejected, Path(str(args.out).rstrip("/").removesuffix(".jsonl") + ".rejected.jsonl"))
     print(_mask_report(args, stats, rejected)); print(f"wrote {args.out}")
     return 0
 
@@ -349,7 +353,10 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("--max-length", type=int, default=None)
         q.add_argument("--num-proc", type=int, default=None, help="worker processes for masking (default: one)")
     q = masks.add_parser("export", help="write input_ids/labels/spans per training sample"); mask_opts(q)
-    q.add_argument("-o", "--out", required=True); q.add_argument("--skip-invalid", action="store_true"); q.set_defaults(fn=masks_export)
+    q.add_argument("-o", "--out", required=True, help="a .jsonl file, or with --format arrow a directory")
+    q.add_argument("--format", default="jsonl", choices=["jsonl", "arrow"],
+                   help="jsonl: one line per sample with its spans; arrow: a `datasets` dataset on disk (id, sample, input_ids, labels)")
+    q.add_argument("--skip-invalid", action="store_true"); q.set_defaults(fn=masks_export)
     q = masks.add_parser("check", help="run the mask contract; exit 1 naming each violation"); mask_opts(q); q.set_defaults(fn=masks_check)
     q = masks.add_parser("show", help="render the mask inspector to an HTML file"); mask_opts(q)
     q.add_argument("-o", "--out", required=True); q.add_argument("--id", help="only this record"); q.add_argument("--n", type=int, default=5, help="records to show")
