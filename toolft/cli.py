@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #090e53a2
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, os, sys
 from pathlib import Path
 from .records import RecordError
 from .validate import check_source, prepare, CHECKS, MASKING_CHECKS
@@ -258,14 +258,21 @@ def eval_run(args) -> int:
     from toolft.evaluate import run_eval, HFGenerator, EvalConfig
     records = _gold_records(args.data)[:args.n] if args.n else _gold_records(args.data)
     tmpl = ChatTemplate(args.template or args.model, tokenizer=args.model)
-    model = AutoModelForCausalLM.from_pretrained(args.model)
     from toolft.bestofn import selector
     reg = load_tools(args.tools) if args.tools else world_tools()
     temperature = args.temperature if args.temperature is not None else (1.0 if args.best_of > 1 else 0.0)  # best-of-N samples; one reply is greedy
     try: select = selector(args.select, reg, args.reward_model) if args.best_of > 1 else None
     except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2
     cfg = EvalConfig(max_steps=args.max_steps, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, system=args.system, best_of=args.best_of)
-    gen = HFGenerator(model, tmpl.tokenizer, max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, seed=args.seed, temperature=temperature)
+    sampling = dict(max_new_tokens=args.max_new_tokens, seed=args.seed, temperature=temperature)
+    if args.server:  # the weights are the server's; the model directory gives the tokenizer and the template
+        from toolft.serve import OpenAIGenerator
+        gen = OpenAIGenerator(args.server, args.served_model or args.model, end=tmpl.tokenizer.eos_token, batch_size=args.batch_size,
+                              api_key=os.environ.get("OPENAI_API_KEY"), **sampling)
+    elif args.engine == "vllm":
+        from toolft.serve import VLLMGenerator
+        gen = VLLMGenerator(args.model, end=tmpl.tokenizer.eos_token, **sampling)
+    else: gen = HFGenerator(AutoModelForCausalLM.from_pretrained(args.model), tmpl.tokenizer, batch_size=args.batch_size, **sampling)
     try: res = run_eval(records, gen, tmpl, reg, cfg, progress=sys.stderr.isatty(), select=select)
     except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2
     res.save(args.out)
@@ -299,10 +306,16 @@ def train_command(argv: list[str]) -> int:
     if not model_cfg.model_name_or_path: print("toolft: error: name the model: model_name_or_path (a directory or hub id)", file=sys.stderr); return 2
     if not cfg.data: print(f"toolft: error: name the training data: data ({DATA[argv[0]]})", file=sys.stderr); return 2
     if argv[0] == "grpo" and not cfg.tools: print("toolft: error: GRPO executes the model's calls: name the tools (tools: module:attribute of the functions or a ToolRegistry)", file=sys.stderr); return 2
+    if getattr(cfg, "use_vllm", False):
+        from trl.import_utils import is_vllm_available
+        if not is_vllm_available():
+            print(f"toolft: error: use_vllm needs vLLM (pip install 'trl[vllm]', on a machine with a GPU)" + (f"; vllm_mode: server also needs `trl vllm-serve --model {model_cfg.model_name_or_path}` running" if cfg.vllm_mode == "server" else ""), file=sys.stderr)
+            return 2
     try: res = getattr(m, fn)(cfg, model_cfg, live=False, progress=sys.stderr.isatty())
     except RecordError as e: print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft data check` lists the problems)"); return 1
     except (PairError, RenderError) as e:  # a bad pairs file (each bad line named), or a pair the template cannot render (named)
         print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft pairs check` lists the problems)"); return 1
+    if int(os.environ.get("RANK", "0")) != 0: return 0  # several processes: the main one reports
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
     if argv[0] == "reward" and res.eval_accuracy:
         acc = res.eval_accuracy
@@ -395,6 +408,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--select", default="verifier", choices=list(SELECTORS), help="best-of-N selector: " + "; ".join(f"{k}: {v}" for k, v in SELECTORS.items()))
     q.add_argument("--reward-model", help="reward model directory, for --select reward-model")
     q.add_argument("--temperature", type=float, help="sampling temperature (default: 1.0 with --best-of > 1, else greedy)")
+    q.add_argument("--server", help="generate through an OpenAI-compatible completions server at this URL (e.g. http://localhost:8000/v1 of `vllm serve DIR`); --model then only gives the tokenizer and template")
+    q.add_argument("--served-model", help="the model's name on the server (default: --model)")
+    q.add_argument("--engine", default="hf", choices=["hf", "vllm"], help="hf: transformers in this process; vllm: vLLM's offline engine (needs vllm and a GPU)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_run)
     q = ev.add_parser("score", help="score existing outputs ({id, output} per line) against gold records")
     q.add_argument("--gold", required=True); q.add_argument("--pred", required=True)
@@ -426,3 +442,6 @@ def main(argv: list[str] | None = None) -> int:
     try: return args.fn(args)
     except (FileNotFoundError, ValueError, KeyError) as e:  # bad paths and options: one clear line, exit 1
         print(f"toolft: error: {e}", file=sys.stderr); return 1
+
+# %% ../nbs/90_cli.ipynb #f9f42413
+if __name__ == "__main__": sys.exit(main())  # `python -m toolft.cli ...`, as `accelerate launch -m toolft.cli` and `torchrun -m toolft.cli` run it (not run here: a notebook's __name__ is __main__ too)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/41_dpo.ipynb #896e7bef
 from __future__ import annotations
-import copy, functools, time, types
+import copy, functools, os, time, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,10 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
     def __post_init__(self):
         if self.reference == "precompute":
             if self.sync_ref_model: raise ValueError("sync_ref_model moves the reference during training: use reference='copy'")
+            if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # TRL shares the precomputed log-probs through a datasets cache file,
+                # which toolft's in-memory pairs do not have: every rank gets its own temporary directory and rank 1 fails to read rank 0's
+                raise ValueError("reference='precompute' does not run under several processes (TRL shares the log-probs through a cache file "
+                                 "in-memory pairs do not have): use reference='copy' (--reference copy)")
             self.precompute_ref_log_probs = True
         super().__post_init__()
 

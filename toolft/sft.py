@@ -40,7 +40,7 @@ class LengthBatchSampler:
     """Sample indices in batches of similar length (little padding), the batches in shuffled order, reshuffled every epoch.
     A torch `Sampler` by protocol (`__iter__`, `__len__`, `set_epoch`)."""
     def __init__(self, lengths: list[int],  # sample lengths in tokens
-                 batch_size: int,  # the optimizer batch (per-device batch x gradient accumulation)
+                 batch_size: int,  # the optimizer batch (per-device batch x gradient accumulation x processes)
                  seed: int = 0,
                  chunk: int = 50):  # sort by length within groups of this many batches (1: random batches)
         self.lengths, self.batch_size, self.seed, self.chunk, self.epoch = list(lengths), batch_size, seed, chunk, 0
@@ -85,7 +85,9 @@ class ToolftSFTTrainer(SFTTrainer):
 
     def _get_train_sampler(self, train_dataset=None):
         ds = train_dataset if train_dataset is not None else self.train_dataset
-        return LengthBatchSampler([len(x) for x in ds["input_ids"]], self.args.train_batch_size * self.args.gradient_accumulation_steps,
+        # the optimizer step's batch over every process: accelerate deals the sampler's consecutive micro-batches to the ranks in turn,
+        # so n processes of batch b train on exactly the samples one process of batch n * b would (the same global batches)
+        return LengthBatchSampler([len(x) for x in ds["input_ids"]], self.args.train_batch_size * self.args.gradient_accumulation_steps * self.args.world_size,
                                   seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed, chunk=self.length_grouping)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):

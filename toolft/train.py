@@ -45,6 +45,11 @@ class ToolftArguments:
         if getattr(self, "dataloader_pin_memory", False):  # pinned memory only speeds copies to an accelerator; without one torch warns at every DataLoader
             import torch
             if not torch.accelerator.is_available(): self.dataloader_pin_memory = False
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not getattr(self, "use_cpu", True):
+            import torch  # several processes on a machine without an accelerator: transformers asks accelerate for gloo data parallel only with use_cpu
+            if not torch.accelerator.is_available(): self.use_cpu = True
+        if hasattr(self, "ddp_find_unused_parameters") and self.ddp_find_unused_parameters is None:
+            self.ddp_find_unused_parameters = False  # every parameter toolft trains takes part in each forward: skip DDP's search (and its warning every step)
         if hasattr(super(), "__post_init__"): super().__post_init__()
 
     def mask_config(self) -> MaskConfig:
@@ -213,8 +218,9 @@ def train_and_save(trainer, args, model_args,
         t0 = time.time()
         trainer.train(resume_from_checkpoint=True if ckpt else None)
         secs = time.time() - t0
-        trainer.save_model(args.output_dir); trainer.processing_class.save_pretrained(args.output_dir)
-    save_config(Path(args.output_dir) / f"toolft_{stage}.yaml", args, model_args)
+        trainer.save_model(args.output_dir)  # the main process writes (transformers' `should_save`)
+        if trainer.is_world_process_zero(): trainer.processing_class.save_pretrained(args.output_dir)
+    if trainer.is_world_process_zero(): save_config(Path(args.output_dir) / f"toolft_{stage}.yaml", args, model_args)
     model = trainer.model.merge_and_unload() if model_args.use_peft else trainer.model
     return model.eval(), secs  # the Trainer leaves it in train mode
 
