@@ -314,7 +314,7 @@ def train_command(argv: list[str]) -> int:
     try: res = getattr(m, fn)(cfg, model_cfg, live=False, progress=sys.stderr.isatty())
     except RecordError as e: print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft data check` lists the problems)"); return 1
     except (PairError, RenderError) as e:  # a bad pairs file (each bad line named), or a pair the template cannot render (named)
-        print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft pairs check` lists the problems)"); return 1
+        print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft {'pairs' if argv[0] in ('dpo', 'reward') else 'masks'} check` lists the problems)"); return 1
     if int(os.environ.get("RANK", "0")) != 0: return 0  # several processes: the main one reports
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
     if argv[0] == "reward" and res.eval_accuracy:

@@ -120,6 +120,10 @@ def load_model(model_args: ModelConfig):
     dtype = model_args.dtype if model_args.dtype in ("auto", None) else getattr(torch, model_args.dtype)
     kw = dict(revision=model_args.model_revision, attn_implementation=model_args.attn_implementation, dtype=dtype)
     if (q := get_quantization_config(model_args)) is not None: kw["quantization_config"] = q
+    if (Path(str(model_args.model_name_or_path)) / "adapter_config.json").is_file():  # a LoRA run's output (`use_peft`) holds the adapter only:
+        from peft import AutoPeftModelForCausalLM  # the next stage starts from the adapter merged into its base, all of it trainable
+        model = AutoPeftModelForCausalLM.from_pretrained(model_args.model_name_or_path, **kw).merge_and_unload()
+        return model.requires_grad_(True)  # PEFT loaded the base frozen, for inference
     return AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path, **kw)
 
 
