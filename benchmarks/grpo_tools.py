@@ -152,7 +152,8 @@ def main(argv=None):
 def summarize(out: Path) -> dict:
     "Mean and min-max over every OUT/seed*/metrics.json, written to summary.json and grpo.html (metrics and reward curves)"
     runs = seed_metrics(out)
-    stages = [k for k in next(iter(runs.values())) if isinstance(next(iter(runs.values()))[k], dict) and "macro_f1" in next(iter(runs.values()))[k]]
+    first = next(iter(runs.values()))
+    stages = [k for k, v in first.items() if isinstance(v, dict) and "macro_f1" in v]  # sft, then each trained stage
     summary = spread(runs, stages, KEYS)
     (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary}, indent=1) + "\n")
     from plotly.subplots import make_subplots
