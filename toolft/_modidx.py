@@ -755,6 +755,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.train.loss_figure': ('train.html#loss_figure', 'toolft/train.py'),
                               'toolft.train.parse_config': ('train.html#parse_config', 'toolft/train.py'),
                               'toolft.train.plotly_bundle': ('train.html#plotly_bundle', 'toolft/train.py'),
+                              'toolft.train.prepare_once': ('train.html#prepare_once', 'toolft/train.py'),
                               'toolft.train.quiet': ('train.html#quiet', 'toolft/train.py'),
                               'toolft.train.save_config': ('train.html#save_config', 'toolft/train.py'),
                               'toolft.train.start_run': ('train.html#start_run', 'toolft/train.py'),

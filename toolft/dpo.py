@@ -175,12 +175,13 @@ def train_dpo(args: DPOConfig,
     "Preference-train the model on `pairs` with TRL's `DPOTrainer`, toolft's ids and a reference that is the starting policy in memory"
     from trl import get_peft_config
     from toolft.sft import load_model
-    from toolft.train import start_run
+    from toolft.train import start_run, prepare_once
     if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
     model_args, tok, tmpl = start_run(args, model_args)
-    if pairs is None: pairs = read_pairs(args.data)
-    ds, stats = dpo_dataset(pairs, tmpl, args.mask_config())
-    eval_ds = dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config())[0] if args.eval_data else None
+    def data():
+        ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config())
+        return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config())[0] if args.eval_data else None
+    ds, stats, eval_ds = prepare_once(args, "dpo", data)
     with quiet(not progress): model = load_model(model_args) if model is None else model
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
     curve = LiveCurve("DPO", keys=DPO_KEYS, show=live)

@@ -255,13 +255,15 @@ def train_grpo(args: GRPOConfig,
     "Reinforce the model on rollouts with executed tools, rewarded by toolft's components, with TRL's `GRPOTrainer`"
     from trl import get_peft_config
     from toolft.sft import load_model
-    from toolft.train import load_records, start_run
+    from toolft.train import load_records, start_run, prepare_once
     if records is None and not args.data: raise ValueError("no records: pass records or set `data`")
     tools = tools if tools is not None else args.tools
     if tools is None: raise ValueError("GRPO needs tools that run: pass tools (a ToolRegistry or a factory) or set `tools` (module:attribute)")
     model_args, tok, tmpl = start_run(args, model_args)
-    if records is None: records = load_records(args.data)
-    rows = grpo_rows(records, args.mask_config(), args.turns)
+    def data():
+        recs = records if records is not None else load_records(args.data)
+        return recs, grpo_rows(recs, args.mask_config(), args.turns)
+    records, rows = prepare_once(args, "grpo", data)
     if not rows: raise ValueError("no rows: the records have no user turn with a gold assistant reply")
     tools = tools if isinstance(tools, ToolRegistry) else tool_source(tools)
     classes, schemas = environments(records, tools)

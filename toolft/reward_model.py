@@ -15,7 +15,7 @@ from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig
 from .pairs import read_pairs, pair_tokens, history
 from .dpo import dpo_dataset, PairStats
-from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save, start_run
+from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save, start_run, prepare_once
 
 # %% auto #0
 __all__ = ['RM_KEYS', 'RewardConfig', 'reward_dataset', 'load_reward_model', 'rewards', 'pair_accuracy', 'RewardResult',
@@ -106,11 +106,12 @@ def train_reward(args: RewardConfig,
     from trl import RewardTrainer, get_peft_config
     if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl from `toolft pairs build`)")
     model_args, tok, tmpl = start_run(args, model_args)
-    if pairs is None: pairs = read_pairs(args.data)
-    if eval_pairs is None and args.eval_data: eval_pairs = read_pairs(args.eval_data)
     cfg = args.mask_config()
-    ds, stats = reward_dataset(pairs, tmpl, cfg)
-    eval_ds = reward_dataset(eval_pairs, tmpl, cfg)[0] if eval_pairs else None
+    def data():
+        ds, stats = reward_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, cfg)
+        held = eval_pairs if eval_pairs is not None else read_pairs(args.eval_data) if args.eval_data else None
+        return ds, stats, reward_dataset(held, tmpl, cfg)[0] if held else None
+    ds, stats, eval_ds = prepare_once(args, "reward", data)
     model = load_reward_model(model_args, tok)
     curve = LiveCurve("reward model", keys=RM_KEYS, show=live)
     callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])

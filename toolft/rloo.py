@@ -124,11 +124,10 @@ def train_rloo(args: RLOOConfig,
     from datasets import Dataset
     from trl import get_peft_config
     from toolft.sft import load_model
-    from toolft.train import load_records, start_run
+    from toolft.train import load_records, start_run, prepare_once
     if records is None and not args.data: raise ValueError("no records: pass records or set `data`")
     model_args, tok, tmpl = start_run(args, model_args)
-    if records is None: records = load_records(args.data)
-    rows = rloo_rows(records, tmpl, args.mask_config())
+    rows = prepare_once(args, "rloo", lambda: rloo_rows(records if records is not None else load_records(args.data), tmpl, args.mask_config()))
     if not rows: raise ValueError("no rows: the records have no assistant message to learn")
     tools = tools if tools is not None else args.tools
     if isinstance(tools, str):

@@ -134,12 +134,14 @@ def train_sft(args: SFTConfig,
               live: bool = True, progress: bool = True) -> SFTResult:
     "Fine-tune the model on `records` with TRL's `SFTTrainer` and toolft's labels"
     from trl import get_peft_config
-    from toolft.train import start_run, quiet
+    from toolft.train import start_run, quiet, prepare_once
     if records is None and not args.data: raise ValueError("no training records: pass records or set `data`")
     with quiet(not progress): model_args, tok, tmpl = start_run(args, model_args)
-    if records is None: records = load_records(args.data, args.tools)
-    ds, stats = sft_dataset(records, tmpl, args.mask_config(), progress, args.dataset_num_proc)
-    eval_ds = sft_dataset(load_records(args.eval_data, args.tools), tmpl, args.mask_config(), progress, args.dataset_num_proc)[0] if args.eval_data else None
+    def data():
+        ds, stats = sft_dataset(records if records is not None else load_records(args.data, args.tools), tmpl, args.mask_config(), progress, args.dataset_num_proc)
+        eval_ds = sft_dataset(load_records(args.eval_data, args.tools), tmpl, args.mask_config(), progress, args.dataset_num_proc)[0] if args.eval_data else None
+        return ds, stats, eval_ds
+    ds, stats, eval_ds = prepare_once(args, "sft", data)
     with quiet(not progress): model = load_model(model_args)  # "Loading weights"
     curve = LiveCurve(show=live)
     callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])

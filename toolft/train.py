@@ -13,7 +13,8 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'tied_keys', 'train_and_save', 'start_run']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'tied_keys', 'train_and_save', 'start_run',
+           'prepare_once']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -239,3 +240,24 @@ def start_run(args, model_args) -> tuple:
     tok = load_tokenizer(model_args.model_name_or_path)
     if tok.pad_token is None: tok.pad_token = tok.eos_token
     return model_args, tok, ChatTemplate(args.template or tok, tokenizer=tok)
+
+# %% ../nbs/19_train.ipynb #1f527213
+def prepare_once(args,  # the stage's config (a `TrainingArguments`): how many processes, and `output_dir` for the hand-over
+                 name: str,  # names the hand-over file
+                 build):  # makes the data (called on one process per machine)
+    "`build()`'s result on every process, built by each machine's main process only; the others load it"
+    if args.world_size <= 1: return build()
+    import pickle
+    path = Path(args.output_dir) / ".toolft_prepared" / f"{name}.node{args.process_index - args.local_process_index}.pkl"
+    with args.main_process_first(local=True, desc=f"toolft {name} data"):
+        if args.local_process_index == 0:
+            result = build()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_suffix(".part"); part.write_bytes(pickle.dumps(result)); part.replace(path)
+        elif not path.exists(): raise RuntimeError(f"{name} data: the main process did not prepare {path} (its error is in its own output)")
+        else: result = pickle.loads(path.read_bytes())  # written just now by this machine's main process: never data a model or a dataset produced
+    args.distributed_state.wait_for_everyone()  # all have loaded it: the file can go
+    if args.local_process_index == 0:
+        path.unlink(missing_ok=True)
+        if not any(path.parent.iterdir()): path.parent.rmdir()
+    return result
