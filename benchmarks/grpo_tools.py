@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import seed_metrics, spread, spread_bars
 
+DECISION_TYPES = ("unnecessary_call", "forced_call", "guessed_argument", "hallucinated_answer")
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "gold_calls_per_turn",
         "empty_replies", "repeated_calls")
 
@@ -48,7 +49,7 @@ def metrics_of(res) -> dict:
             "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs)}
 
 
-def main(argv=None):
+def arg_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--sft-from", default=None, help="use earlier SFT models (DIR/seed<k>/sft_balanced, e.g. runs/overcalling, or DIR/seed<k>/sft) where they exist instead of training one")
@@ -65,16 +66,23 @@ def main(argv=None):
     ap.add_argument("--beta", type=float, default=0.0)
     ap.add_argument("--arguments", default="binary", choices=["binary", "partial"])
     ap.add_argument("--weights", default=None, help="YAML of reward component weights")
-    ap.add_argument("--method", default="grpo", choices=["grpo", "rloo"],
+    ap.add_argument("--method", default="grpo", choices=["grpo", "rloo", "dpo", "base", "best-of-n"],
                     help="grpo: whole turns with executed tools (toolft.grpo); rloo: one reply per decision point (toolft.rloo, TRL's RLOOTrainer)")
     ap.add_argument("--reward", default="programmatic", choices=["programmatic", "reward-model", "both"], help="RLOO's reward (toolft.rloo.RLOOConfig.reward)")
     ap.add_argument("--reward-model", default=None, help="a reward model directory; 'auto': train one here from the SFT model on pairs of fresh records")
     ap.add_argument("--rm-steps", type=int, default=150, help="reward model steps with --reward-model auto")
     ap.add_argument("--tag", default="", help="appended to the stage's name in metrics.json (another setting of the same method beside the first)")
+    ap.add_argument("--pair-records", type=int, default=1200, help="--method dpo: fresh train records the offline pairs are built from")
+    ap.add_argument("--onpolicy-records", type=int, default=300, help="--method dpo: fresh records whose decision points the SFT model is sampled on (4 samples each)")
+    ap.add_argument("--best-of", type=int, default=4, help="--method best-of-n: samples per step, picked by the programmatic verifier")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/grpo")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    a = arg_parser().parse_args(argv)
 
     import torch
     torch.set_num_threads(a.threads)
@@ -111,7 +119,35 @@ def main(argv=None):
         if earlier.get("sft_dir") == str(sft_dir) and earlier.get("eval_records") == len(evals): row = earlier  # this SFT model, already measured here
         else: row = {"sft": evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval()), "sft_dir": str(sft_dir), "eval_records": len(evals)}
         print(seed, "sft", row["sft"], flush=True)
-        stage = (a.method if a.reward == "programmatic" else f"{a.method}_{a.reward}") + (f"_{a.tag}" if a.tag else "")
+        stage = (a.method if a.reward == "programmatic" or a.method != "rloo" else f"{a.method}_{a.reward}") + (f"_{a.tag}" if a.tag else "")
+        def save(extra=None):
+            row.setdefault("args_by_stage", {})[stage] = vars(a); row["seconds"] = round(time.time() - t0)
+            if extra is not None: (d / f"history_{stage}.json").write_text(json.dumps(extra) + "\n")
+            (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
+        if a.method == "base":  # the untrained model SFT started from
+            base_dir = next(p for p in (sft_dir.parent / "tiny", d / "tiny") if (p / "model.safetensors").exists())
+            row["base"] = evaluate(AutoModelForCausalLM.from_pretrained(base_dir).eval())
+            print(seed, "base", row["base"], flush=True); save(); continue
+        if a.method == "best-of-n":  # the SFT model, N samples per step, the programmatic verifier picks
+            from toolft.bestofn import selector
+            res = run_eval(evals, HFGenerator(AutoModelForCausalLM.from_pretrained(sft_dir).eval(), load_tokenizer(sft_dir), 160, 50, seed, temperature=1.0),
+                           tmpl, reg, EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed, best_of=a.best_of), select=selector("verifier", tools=reg), progress=False)
+            stage = f"best_of_{a.best_of}"
+            row[stage] = metrics_of(res) | {"eval_seconds": res.info["seconds"]}
+            print(seed, stage, row[stage], flush=True); save(); continue
+        if a.method == "dpo":  # the over-calling benchmark's DPO recipe (nbs/notes/dpo_overcalling.md): the four decision pair types built offline from
+            # fresh records, plus the SFT model's own failing samples (on-policy), DPO + the chosen side's NLL (TRL's loss_type [sigmoid, sft])
+            from toolft.pairs import build_pairs, on_policy_pairs
+            from toolft.dpo import DPOConfig, train_dpo
+            model = AutoModelForCausalLM.from_pretrained(sft_dir).eval()
+            offline, _ = build_pairs(records(a.pair_records, seed + 20, "train"), tmpl, types=DECISION_TYPES, seed=seed)
+            sampled, _ = on_policy_pairs(records(a.onpolicy_records, seed + 22, "train"), model, tmpl, samples=4, seed=seed)
+            run = DPOConfig(output_dir=str(d / stage), max_steps=a.steps, learning_rate=a.lr, beta=a.beta, loss_type=["sigmoid", "sft"], per_device_train_batch_size=16, lr_scheduler_type="cosine",
+                            warmup_steps=10, logging_steps=10, save_strategy="no", report_to="none", seed=seed, think="drop", torch_threads=a.threads,
+                            activation_checkpointing=False)
+            res = train_dpo(run, str(sft_dir), offline + sampled, live=False, progress=False, model=model)
+            row[stage] = evaluate(res.model) | {"train_seconds": round(res.seconds), "steps": res.steps, "pairs": {"offline": len(offline), "on_policy": len(sampled)}}
+            print(seed, stage, row[stage], flush=True); save(res.history); continue
         if a.method == "rloo":
             from toolft.rloo import RLOOConfig, train_rloo
             rm = a.reward_model
@@ -131,11 +167,7 @@ def main(argv=None):
             res = train_rloo(run, str(sft_dir), records(a.records, seed + 10, "train", RECIPE["case_weights"] if a.grpo_mix == "recipe" else None),
                              tools=reg, live=False, progress=False)
             row[stage] = evaluate(res.model) | {"train_seconds": round(res.seconds), "steps": res.steps, "replies": res.steps * a.batch}
-            print(seed, stage, row[stage], flush=True)
-            row.setdefault("args_by_stage", {})[stage] = vars(a); row["seconds"] = round(time.time() - t0)
-            (d / f"history_{stage}.json").write_text(json.dumps(res.history) + "\n")
-            (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
-            continue
+            print(seed, stage, row[stage], flush=True); save(res.history); continue
         run = GRPOConfig(output_dir=str(d / "grpo"), max_steps=a.steps, learning_rate=a.lr, num_generations=a.generations, per_device_train_batch_size=a.batch,
                          temperature=a.temperature, beta=a.beta, arguments=a.arguments, weights=a.weights, logging_steps=1, save_strategy="no",
                          report_to="none", seed=seed, think="drop", torch_threads=a.threads, activation_checkpointing=False)
@@ -171,6 +203,37 @@ def summarize(out: Path) -> dict:
     return summary
 
 
+def command_of(args: dict, seed) -> str:
+    "The command line that ran a stage, from the args its metrics.json recorded (the flags that differ from the defaults)"
+    ap, flags = arg_parser(), []
+    for act in ap._actions:
+        if act.dest in ("help", "seeds", "out") or act.dest not in args or args[act.dest] == act.default: continue
+        flags.append(f"{act.option_strings[-1]} {args[act.dest]}")
+    return " ".join(["benchmarks/grpo_tools.py", *flags, f"--seeds {seed}", f"-o {args.get('out')}"])
+
+
+def export(out: Path, path: Path) -> dict:
+    "Every seed's stage metrics and the command of each stage, in one JSON file (what the comparison notebook reads)"
+    runs = seed_metrics(out)
+    seeds = {s: {k: v for k, v in r.items() if isinstance(v, dict) and "macro_f1" in v} for s, r in runs.items()}
+    commands = {s: {k: command_of(a, s) for k, a in r.get("args_by_stage", {}).items()} | ({"grpo": command_of(r["args"], s)} if "args" in r else {})
+                for s, r in runs.items()}
+    for s, r in runs.items():  # stages run before the benchmark recorded its arguments: point at what they left
+        origin = Path(r.get("sft_dir") or "-").parent / "metrics.json"
+        for stage in seeds[s]:
+            if stage in ("sft", "base") or stage in commands[s]: continue
+            run_file = next((Path(out) / f"seed{s}" / stage).glob("toolft_*.yaml"), None)
+            if stage == "grpo" and origin.exists() and "args" in json.loads(origin.read_text()):
+                commands[s][stage] = command_of(json.loads(origin.read_text())["args"], s) + f" (its numbers copied from {origin})"
+            elif run_file is not None: commands[s][stage] = f"recorded before the benchmark kept its arguments; the stage's resolved run file: {run_file}"
+    data = {"source": str(out), "eval": f"{runs[min(runs)].get('eval_records')} held-out conversations per seed, whole trajectories, tools executed",
+            "sft_dirs": {s: r.get("sft_dir") for s, r in runs.items()}, "seeds": seeds, "commands": commands}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--summarize"]: summarize(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["--export"]: export(Path(sys.argv[2]), Path(sys.argv[3]))
     else: main()

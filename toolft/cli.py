@@ -200,7 +200,7 @@ def pairs_check(args) -> int:
 # %% ../nbs/90_cli.ipynb #15e049ff
 def demo(args) -> int:
     from toolft.demo import run_demo
-    run_demo(args.out, quick=args.quick, seed=args.seed)
+    run_demo(args.out, quick=args.quick, seed=args.seed, stages=args.stages)
     return 0
 
 # %% ../nbs/90_cli.ipynb #ac174460
@@ -427,7 +427,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("train", help="train a stage: toolft train sft --config run.yaml [--field value ...] (TRL's parser; `toolft train sft --help` lists the fields)")
     q = sub.add_parser("demo", help="the end-to-end demo on the embedded world")
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
-    q.add_argument("--seed", type=int, default=0); q.set_defaults(fn=demo)
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--stages", default="sft,dpo,grpo", help="training stages after the untrained model's evaluation: sft, then any of dpo, grpo (comma-separated)")
+    q.set_defaults(fn=demo)
     return p
 
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/51_grpo.ipynb #8f1b482d
 from __future__ import annotations
-import contextlib, hashlib, json, time, types
+import contextlib, hashlib, json, time, types, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,12 +19,12 @@ from .parse import OutputFormat, parse_output, output_format
 from .masks import MaskConfig
 from .pairs import history
 from .evaluate import observe_call
-from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights
+from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
 from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
 
 # %% auto #0
-__all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'environment_key', 'environment_class', 'grpo_rows',
-           'grpo_dataset', 'restore_prompt', 'environments', 'install_parser', 'parser_off', 'GRPOConfig',
+__all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
+           'grpo_rows', 'grpo_dataset', 'restore_prompt', 'environments', 'install_parser', 'parser_off', 'GRPOConfig',
            'ToolftGRPOTrainer', 'GRPOResult', 'train_grpo', 'rollout_violations']
 
 # %% ../nbs/51_grpo.ipynb #cf38dad5
@@ -72,6 +72,12 @@ def tool_source(spec):
         try: get_json_schema(obj)  # a documented tool function is a tool, not a factory
         except Exception: return lambda: load_tools(obj())
     return load_tools(obj)
+
+
+def one_registry(spec) -> ToolRegistry:
+    "One registry from anything `tool_source` takes: the registry itself, or a fresh one from a factory (for a run that needs no fresh state per rollout)"
+    src = spec if isinstance(spec, ToolRegistry) else tool_source(spec)
+    return src() if _is_factory(src) else src
 
 
 def environment_key(schemas: list) -> str:
@@ -197,7 +203,9 @@ class ToolftGRPOTrainer(GRPOTrainer):
     "TRL's GRPOTrainer with toolft's environments, parser and rewards (see `train_grpo`)"
     def __init__(self, *args, processing_class, template: ChatTemplate, schemas: dict, scorer: RewardScorer | None = None, **kwargs):
         install_parser(processing_class, template)
-        super().__init__(*args, processing_class=processing_class, **kwargs)
+        with warnings.catch_warnings():  # toolft drives TRL's environment_factory on purpose; its "experimental feature" warning asks nothing of the user
+            warnings.filterwarnings("ignore", message=".*environment_factory.*experimental")
+            super().__init__(*args, processing_class=processing_class, **kwargs)
         self.template, self.scorer = template, scorer
         for k, s in schemas.items():  # what each environment's prompt shows, and what the parser types values with
             if k in self._env_tools: self._env_tools[k] = list(s)
@@ -217,11 +225,10 @@ class ToolftGRPOTrainer(GRPOTrainer):
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
-        hooks = [cb for cb in self.callback_handler.callbacks if hasattr(cb, "on_samples")]
         if self.scorer is not None:
             scored = self.scorer.batch(prompts, completions, [x[GOLD_COLUMN] for x in inputs])  # cached: the rewards just computed these
             self.samples = [{"id": x.get("id", ""), "prompt": restore_prompt(p), "completion": c, **s} for x, p, c, s in zip(inputs, prompts, completions, scored)]
-            for cb in hooks: cb.on_samples(self.samples, self.state.global_step)
+            publish_samples(self, self.samples)
         return rewards
 
 # %% ../nbs/51_grpo.ipynb #b7068024

@@ -18,8 +18,8 @@ from .validate import failed
 # %% auto #0
 __all__ = ['GOLD_COLUMN', 'COMPONENTS', 'DEFAULT_WEIGHTS', 'PROBES', 'DecisionPoint', 'decision_points', 'reward_rows',
            'completion_steps', 'Component', 'applies', 'echoes', 'partial_arguments', 'RewardScorer', 'ComponentReward',
-           'trl_rewards', 'reward_breakdown', 'probe_class', 'hacks', 'probe_set', 'check_probes', 'BreakdownView',
-           'breakdown_figure', 'read_weights', 'score_file', 'rewards_command']
+           'trl_rewards', 'reward_breakdown', 'publish_samples', 'probe_class', 'hacks', 'probe_set', 'check_probes',
+           'BreakdownView', 'breakdown_figure', 'read_weights', 'score_file', 'rewards_command']
 
 # %% ../nbs/50_rewards.ipynb #a4e9aa3c
 GOLD_COLUMN = "gold"  # the dataset column the reward functions read
@@ -412,6 +412,12 @@ def trl_rewards(scorer: RewardScorer | None = None,  # default: `RewardScorer(**
 def reward_breakdown(completions: list, gold: list, prompts: list | None = None, scorer: RewardScorer | None = None, **kwargs) -> list[dict]:
     "Per completion {'total', 'components', 'reasons'} (a `RewardScorer(**kwargs)` unless one is given)"
     return (scorer or RewardScorer(**kwargs)).batch(prompts, completions, gold)
+
+# %% ../nbs/50_rewards.ipynb #33899e21
+def publish_samples(trainer, samples: list[dict]):
+    "Hand a batch's scored samples to every callback of `trainer` that takes them (`on_samples(samples, step)`: the reward dashboard), as GRPO and RLOO do"
+    for cb in trainer.callback_handler.callbacks:
+        if hasattr(cb, "on_samples"): cb.on_samples(samples, trainer.state.global_step)
 
 # %% ../nbs/50_rewards.ipynb #f833b830
 PROBES = {

@@ -13,7 +13,7 @@ from trl import ModelConfig, RLOOTrainer
 from .templates import ChatTemplate
 from .masks import MaskConfig
 from .pairs import history
-from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights
+from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
 from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
 
 # %% auto #0
@@ -77,8 +77,7 @@ class ToolftRLOOTrainer(RLOOTrainer):
             scored = self.scorer.batch(prompts, completions, [x[GOLD_COLUMN] for x in inputs])  # cached: the components just computed these
             self.samples = [{"id": x.get("id", ""), "prompt": json.loads(x["messages"]) if x.get("messages") else p, "completion": c, **s}
                             for x, p, c, s in zip(inputs, prompts, completions, scored)]
-            for cb in self.callback_handler.callbacks:
-                if hasattr(cb, "on_samples"): cb.on_samples(self.samples, self.state.global_step)
+            publish_samples(self, self.samples)
         return rewards
 
 # %% ../nbs/54_rloo.ipynb #14c5b39e
@@ -130,10 +129,9 @@ def train_rloo(args: RLOOConfig,
     rows = prepare_once(args, "rloo", lambda: rloo_rows(records if records is not None else load_records(args.data), tmpl, args.mask_config()))
     if not rows: raise ValueError("no rows: the records have no assistant message to learn")
     tools = tools if tools is not None else args.tools
-    if isinstance(tools, str):
-        from toolft.grpo import tool_source, _is_factory
-        tools = tool_source(tools)
-        if _is_factory(tools): tools = tools()  # one reply, one call at most: a fresh registry per run is enough
+    if tools is not None:
+        from toolft.grpo import one_registry
+        tools = one_registry(tools)  # one reply, one call at most: a fresh registry per run is enough
     funcs, weights, scorer = reward_functions(args, tmpl, tools)
     args.reward_weights = weights
     with quiet(not progress): model = load_model(model_args) if model is None else model

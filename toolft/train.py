@@ -169,9 +169,18 @@ import contextlib, warnings
 
 
 @contextlib.contextmanager
+def _unactionable_warnings_off():
+    with warnings.catch_warnings():  # TRL calling a renamed transformers method (pinned memory: off at the config, `ToolftArguments`)
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*")
+        yield
+
+
+@contextlib.contextmanager
 def quiet(on: bool = True):
-    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets, transformers (loading and writing weights) and the Hub, and a warning nobody can act on, off while `on`"
-    if not on: yield; return
+    "Progress bars of TRL (which reads `TQDM_DISABLE`), datasets, transformers (loading and writing weights) and the Hub off while `on`; a warning nobody can act on off always"
+    if not on:
+        with _unactionable_warnings_off(): yield
+        return
     import datasets, transformers
     from huggingface_hub import utils as hub
     old, ds_bars, tf_bars, hub_bars = (os.environ.get("TQDM_DISABLE"), datasets.is_progress_bar_enabled(),
@@ -179,9 +188,7 @@ def quiet(on: bool = True):
     os.environ["TQDM_DISABLE"] = "1"; datasets.disable_progress_bars(); transformers.utils.logging.disable_progress_bar()
     if hub_bars: hub.disable_progress_bars()
     try:
-        with warnings.catch_warnings():  # TRL calling a renamed transformers method (pinned memory: off at the config, `ToolftArguments`)
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*deprecated.*")
-            yield
+        with _unactionable_warnings_off(): yield
     finally:
         if old is None: os.environ.pop("TQDM_DISABLE", None)
         else: os.environ["TQDM_DISABLE"] = old
