@@ -17,6 +17,12 @@ Per seed:
     .venv/bin/python benchmarks/grpo_tools.py --method rloo --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare   # RLOO, same start
     .venv/bin/python benchmarks/grpo_tools.py --method rloo --reward reward-model --reward-model auto --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare
 
+The comparison of issue 16 (nbs/59_compare.ipynb; every stage from the same SFT models, seeds 0-2):
+
+    .venv/bin/python benchmarks/grpo_tools.py --method dpo --steps 200 --lr 5e-5 --beta 0.1 --sft-from runs/grpo_auto_s200 --seeds 1 -o runs/compare
+    .venv/bin/python benchmarks/grpo_tools.py --method base|best-of-n --sft-from runs/grpo_auto_s200 --seeds 1 -o runs/compare
+    .venv/bin/python benchmarks/grpo_tools.py --export runs/compare benchmarks/results/compare.json   # what the notebook reads
+
 With `--method rloo` (toolft.rloo: one reply per decision point, no tool loop in training) the same SFT model and held-out set
 are used, and the stage is added to OUT/seed<k>/metrics.json beside the ones already there (the SFT numbers are reused when the
 same SFT model was measured on the same held-out set).
@@ -227,7 +233,8 @@ def export(out: Path, path: Path) -> dict:
                 commands[s][stage] = command_of(json.loads(origin.read_text())["args"], s) + f" (its numbers copied from {origin})"
             elif run_file is not None: commands[s][stage] = f"recorded before the benchmark kept its arguments; the stage's resolved run file: {run_file}"
     data = {"source": str(out), "eval": f"{runs[min(runs)].get('eval_records')} held-out conversations per seed, whole trajectories, tools executed",
-            "sft_dirs": {s: r.get("sft_dir") for s, r in runs.items()}, "seeds": seeds, "commands": commands}
+            "sft_dirs": {s: r.get("sft_dir") for s, r in runs.items()}, "reward_models": {s: r["reward_model"] for s, r in runs.items() if r.get("reward_model")},
+            "seeds": seeds, "commands": commands}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     return data

@@ -52,7 +52,7 @@ RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
                        warmup_steps=10, logging_steps=10, torch_threads=2, **_TINY_RL),
               grpo=dict(records=600, max_steps=40, per_device_train_batch_size=32, num_generations=8, learning_rate=1e-4, temperature=0.7, beta=0.0,
                         logging_steps=1, torch_threads=2, **_TINY_RL))
-QUICK = dict(n_train=1200, n_eval=40, case_weights={c: 2 for c in CALLS},
+QUICK = dict(n_train=1200, n_eval=30, case_weights={c: 2 for c in CALLS},
              sft=dict(max_steps=150, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
                       torch_threads=1, logging_steps=10, **_TINY_SFT),
              pairs=dict(records=60, on_policy_records=12, samples=2),
@@ -102,16 +102,16 @@ def run_demo(out="runs/demo",  # output directory
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
     evals = data["eval"]["records"]
     whole = EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)  # every user turn, tools executed, up to 4 replies each
-    def evaluate(name, model):
+    def evaluate(model):
         res = run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose)
         say("   " + ", ".join(f"{k}={_headline(res).get(k)}" for k in SHOWN) + f", trajectory success={res.metrics()['trajectory']['success']}")
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
-    results, train, fresh = {"base": evaluate("base", AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
+    results, train, fresh = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
     say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, str(tiny), data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s); evaluating")
-    results["sft"], model, last = evaluate("sft", res.model), res.model, out / "sft"
+    results["sft"], model, last = evaluate(res.model), res.model, out / "sft"
     train["sft"] = {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)}
     histories, pair_info, dash = {"sft": res.history}, None, None
     def fresh_records(n, s):  # training conversations the SFT stage never saw, with the SFT recipe's case mix
@@ -128,7 +128,7 @@ def run_demo(out="runs/demo",  # output directory
         say(f"   {len(offline)} offline + {len(sampled)} on-policy pairs; DPO")
         dres = train_dpo(DPOConfig(output_dir=str(out / "dpo"), seed=seed, **cfg["dpo"]), str(last), pairs, live=False, progress=verbose, model=model)
         say(f"   {dres.steps} steps in {dres.seconds:.0f} s; evaluating")
-        results["dpo"], model, last, histories["dpo"] = evaluate("dpo", dres.model), dres.model, out / "dpo", dres.history
+        results["dpo"], model, last, histories["dpo"] = evaluate(dres.model), dres.model, out / "dpo", dres.history
         train["dpo"] = {"seconds": round(dres.seconds, 1), "steps": dres.steps, "pairs": len(pairs), "offline": len(offline), "on_policy": len(sampled)}
     if "grpo" in stages:
         g = {k: v for k, v in cfg["grpo"].items() if k != "records"}
@@ -138,7 +138,7 @@ def run_demo(out="runs/demo",  # output directory
         gres = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **g), str(last), fresh_records(cfg["grpo"]["records"], seed + 10),
                           tools=world_tools, live=False, progress=verbose, model=model, callbacks=[dash])
         say(f"   {gres.steps} steps in {gres.seconds:.0f} s; evaluating")
-        results["grpo"], model, histories["grpo"] = evaluate("grpo", gres.model), gres.model, gres.history
+        results["grpo"], model, histories["grpo"] = evaluate(gres.model), gres.model, gres.history
         train["grpo"] = {"seconds": round(gres.seconds, 1), "steps": gres.steps, "rows": gres.rows}
     metrics = {"stages": {k: _headline(r) for k, r in results.items()}, "first_replies": {k: _headline(_first_replies(r)) for k, r in results.items()},
                "train": train, "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
