@@ -104,7 +104,8 @@ def run_demo(out="runs/demo",  # output directory
     whole = EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)  # every user turn, tools executed, up to 4 replies each
     def evaluate(model):
         res = run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose)
-        say("   " + ", ".join(f"{k}={_headline(res).get(k)}" for k in SHOWN) + f", trajectory success={res.metrics()['trajectory']['success']}")
+        m = res.metrics()
+        say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
     results, train, fresh = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
