@@ -265,13 +265,16 @@ def train_grpo(args: GRPOConfig,
     from toolft.train import load_records, start_run, prepare_once
     if records is None and not args.data: raise ValueError("no records: pass records or set `data`")
     tools = tools if tools is not None else args.tools
-    if tools is None: raise ValueError("GRPO needs tools that run: pass tools (a ToolRegistry or a factory) or set `tools` (module:attribute)")
     model_args, tok, tmpl = start_run(args, model_args)
     def data():
         recs = records if records is not None else load_records(args.data)
         return recs, grpo_rows(recs, args.mask_config(), args.turns)
     records, rows = prepare_once(args, "grpo", data)
     if not rows: raise ValueError("no rows: the records have no user turn with a gold assistant reply")
+    if tools is None:
+        if any(r.get("tools") for r in records):
+            raise ValueError("GRPO needs tools that run: the records offer tools; pass tools (a ToolRegistry or a factory) or set `tools` (module:attribute)")
+        tools = ToolRegistry()  # no record offers a tool (e.g. the reasoning slice, `55_reasoning`): rollouts are plain replies
     tools = tools if isinstance(tools, ToolRegistry) else tool_source(tools)
     classes, schemas = environments(records, tools)
     impl = tools() if _is_factory(tools) else tools

@@ -10,7 +10,7 @@ from typing import Callable
 from jsonschema import Draft202012Validator
 from .parse import Parsed
 from .records import DECISIONS, infer_decision
-from .validate import scalars, appears, numbers_in, number_appears
+from .validate import scalars, appears, numbers_in, number_appears, _close
 
 # %% auto #0
 __all__ = ['CLASSES', 'ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok', 'type_ok',
@@ -292,7 +292,8 @@ def correctness(gold: Gold, pred: Parsed) -> Score | None:
     if gold.decision != "answer": return None
     if gold.expected is not None:
         if isinstance(gold.expected, (int, float)):
-            return _ok(number_appears(float(gold.expected), pred.content), f"wrong_answer: expected {gold.expected}")
+            stated = numbers_in(pred.content)[-1:]  # the last number stated is the answer: a reply listing candidates does not pass
+            return _ok(_close(float(gold.expected), stated), f"wrong_answer: expected {gold.expected}" + (f", stated {stated[0][0]:g} last" if stated else ", no number stated"))
         return _ok(str(gold.expected).lower() in pred.content.lower(), f"wrong_answer: expected {gold.expected!r}")
     if not gold.observations: return None
     if pred.calls: return Score(0.0, "no_answer: called a tool")
