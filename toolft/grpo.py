@@ -25,7 +25,7 @@ from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
 # %% auto #0
 __all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
            'grpo_rows', 'grpo_dataset', 'restore_prompt', 'environments', 'install_parser', 'parser_off', 'GRPOConfig',
-           'ToolftGRPOTrainer', 'GRPOResult', 'train_grpo', 'rollout_violations']
+           'reward_source', 'ToolftGRPOTrainer', 'GRPOResult', 'train_grpo', 'rollout_violations']
 
 # %% ../nbs/51_grpo.ipynb #cf38dad5
 RESERVED = ("reset", "get_reward")  # TRL's own environment methods: no tool may take these names
@@ -197,6 +197,22 @@ class GRPOConfig(ToolftArguments, trl.GRPOConfig):
     turns: str = field(default="user", metadata={"help": "rows: one per user turn (user) or one per assistant message (all)", "choices": ["user", "all"]})
     max_tool_calling_iterations: int | None = field(default=3, metadata={"help": "tool rounds per rollout (TRL's field; TRL's default is unbounded)"})
     max_completion_length: int | None = field(default=256, metadata={"help": "tokens of the whole rollout after the prompt: calls, observations, answer"})
+    extra_rewards: list[str] = field(default_factory=list, metadata={"help": "more reward functions in TRL's signature, as module:attribute (a function, or a class built "
+                                                                            "with the run's template when it takes `template`), each weighted 1 beside toolft's components"})
+
+# %% ../nbs/51_grpo.ipynb #b8f51c81
+def reward_source(spec: str,  # module:attribute of a reward function, or of a class whose instances are one
+                  template=None):  # the run's `ChatTemplate`, given to a class whose constructor takes `template`
+    "A TRL reward function named in a run file (`extra_rewards`)"
+    import importlib, inspect
+    if not isinstance(spec, str) or ":" not in spec: raise ValueError(f"extra_rewards: expected module:attribute, got {spec!r}")
+    mod, attr = spec.split(":", 1)
+    try: obj = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e: raise ValueError(f"extra_rewards {spec}: {e}") from None
+    if isinstance(obj, type): obj = obj(template=template) if "template" in inspect.signature(obj).parameters else obj()
+    if not callable(obj): raise ValueError(f"extra_rewards {spec}: not callable")
+    if not isinstance(getattr(obj, "__name__", None), str): raise ValueError(f"extra_rewards {spec}: TRL names a reward function by its __name__; this one has none")
+    return obj
 
 # %% ../nbs/51_grpo.ipynb #dd6361eb
 class ToolftGRPOTrainer(GRPOTrainer):
@@ -258,6 +274,7 @@ def train_grpo(args: GRPOConfig,
                progress: bool = True,
                model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place
                callbacks: list = (),  # more `TrainerCallback`s (a `RewardDashboard` given here replaces the default one)
+               extra_rewards: list = (),  # more `(TRL reward function, weight)` pairs beside toolft's components (`args.extra_rewards` adds module:attribute ones)
               ) -> GRPOResult:
     "Reinforce the model on rollouts with executed tools, rewarded by toolft's components, with TRL's `GRPOTrainer`"
     from trl import get_peft_config
@@ -280,6 +297,8 @@ def train_grpo(args: GRPOConfig,
     impl = tools() if _is_factory(tools) else tools
     scorer = RewardScorer(tmpl, tools=impl, arguments=args.arguments, weights=read_weights(args.weights) if args.weights else None, rollouts=True)
     funcs, weights = trl_rewards(scorer)
+    extra = [*extra_rewards, *((reward_source(s, tmpl), 1.0) for s in args.extra_rewards)]
+    funcs, weights = funcs + [f for f, _ in extra], weights + [float(w) for _, w in extra]
     args.reward_weights = weights
     with quiet(not progress): model = load_model(model_args) if model is None else model
     from toolft.dashboard import RewardDashboard  # the live view of a run (`52_dashboard`): per-component curves, the scored rollouts

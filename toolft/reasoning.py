@@ -5,7 +5,6 @@
 # %% ../nbs/55_reasoning.ipynb #12360f5b
 from __future__ import annotations
 import hashlib, json, random, re, time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from .parse import parse_output, output_format
@@ -14,7 +13,8 @@ from .records import normalize
 # %% auto #0
 __all__ = ['REASONING_KINDS', 'REASONING_METRICS', 'R1_ZERO_WEIGHTS', 'RECIPES', 'REASONING_QUICK', 'REASONING_FULL', 'apply_op',
            'Problem', 'all_problems', 'ReasoningSplit', 'reasoning_split', 'reasoning_record', 'reasoning_records',
-           'final_answer', 'repetition', 'step_checks', 'trace_stats', 'evaluate_reasoning', 'run_reasoning']
+           'final_answer', 'repetition', 'step_checks', 'trace_stats', 'evaluate_reasoning', 'AnswerFormat',
+           'run_reasoning']
 
 # %% ../nbs/55_reasoning.ipynb #2e2ab567
 REASONING_KINDS = {"add_sub": ("+", "-"), "add_add": ("+", "+")}  # problem kind -> the operators of its two steps
@@ -154,6 +154,24 @@ def evaluate_reasoning(model, tmpl, records: list[dict],
     return {**{k: mean(k) for k in REASONING_METRICS}, "n": len(rows), "examples": outs[:3]}
 
 # %% ../nbs/55_reasoning.ipynb #955a9cb9
+class AnswerFormat:
+    "TRL reward function: 1 when the reply is well formed and its answer is exactly `The answer is N.`, else 0"
+    def __init__(self, template=None,  # a `ChatTemplate` (its output format parses the replies); `train_grpo` passes the run's
+                 fmt="hermes"):  # or the output format's name, when no template is given (the embedded model's: hermes)
+        self.fmt = output_format(template) if template is not None else fmt
+        self.__name__ = "answer_format"  # what TRL logs it as: rewards/answer_format/mean
+
+    def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float]:
+        from toolft.rewards import completion_steps
+        out = []
+        for c in completions:
+            # raw text must end its turn; a message is what toolft's parser in TRL's loop made of a turn that ended (`51_grpo`: `install_parser`)
+            steps, _ = completion_steps(c, self.fmt, require_end=isinstance(c, str))
+            p = steps[-1][0]
+            out.append(float(p.ok and not p.calls and final_answer(p.content) is not None))
+        return out
+
+# %% ../nbs/55_reasoning.ipynb #6b2b2c95
 from .rewards import COMPONENTS
 R1_ZERO_WEIGHTS = {c: 1.0 if c in ("format", "correctness") else 0.0 for c in COMPONENTS}  # the final answer and the format, nothing else
 RECIPES = ("answer_only", "cot", "answer_only+rl", "cot+rl")
@@ -167,6 +185,7 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
                   recipes=RECIPES,  # the ones to run (an RL recipe needs its SFT recipe)
                   rl: dict | None = None,  # GRPO settings over the defaults (learning rate, temperature, generations)
                   sft_from=None,  # a directory with the SFT recipes' models (`answer_only/`, `cot/`) of an earlier run: RL recipes start from them
+                  strict_format: bool = False,  # RL rewards `AnswerFormat` instead of toolft's lenient `format` component
                   progress: bool = True,
                   ) -> dict:
     "Train and evaluate each recipe; {recipe: metrics (`evaluate_reasoning`) + seconds + steps + the RL reward history}"
@@ -184,7 +203,7 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
     train = reasoning_records(sizes["n_train"], seed=seed)
     held = reasoning_records(sizes["n_eval"], seed=seed, split="eval")
     rl_recs = reasoning_records(sizes["rl_prompts"], seed=seed + 1000)
-    (out / "r1_zero.yaml").write_text(yaml.safe_dump(R1_ZERO_WEIGHTS))
+    (out / "r1_zero.yaml").write_text(yaml.safe_dump(R1_ZERO_WEIGHTS | ({"format": 0.0} if strict_format else {})))
     rl_args = dict(num_generations=8, learning_rate=1e-4, temperature=1.0) | (rl or {})
     results, models = {}, {}
     for recipe in recipes:
@@ -200,8 +219,9 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
             res = train_grpo(GRPOConfig(output_dir=str(out / recipe), max_steps=sizes["rl_steps"], per_device_train_batch_size=32, max_completion_length=64,
                                         logging_steps=1 if sizes["rl_steps"] < 20 else 5, think=think, seed=seed, activation_checkpointing=False, save_strategy="no", report_to="none",
                                         weights=str(out / "r1_zero.yaml"), **rl_args),
-                             str(start(recipe[:-3])), rl_recs, live=False, progress=False)
-            history = [{k: v for k, v in h.items() if k in ("step", "reward", "rewards/correctness/mean", "rewards/format/mean", "completions/mean_length")}
+                             str(start(recipe[:-3])), rl_recs, live=False, progress=False,
+                             extra_rewards=[(AnswerFormat(ChatTemplate(start(recipe[:-3]))), 1.0)] if strict_format else ())
+            history = [{k: v for k, v in h.items() if k in ("step", "reward", "rewards/correctness/mean", "rewards/format/mean", "rewards/answer_format/mean", "completions/mean_length")}
                        for h in res.history]
         m = evaluate_reasoning(res.model, ChatTemplate(res.output_dir), held)
         results[recipe] = {**m, "seconds": round(time.time() - t0, 1), "train_steps": res.steps, "history": history}
