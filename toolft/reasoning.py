@@ -14,7 +14,7 @@ from .records import normalize
 __all__ = ['REASONING_KINDS', 'REASONING_METRICS', 'R1_ZERO_WEIGHTS', 'RECIPES', 'REASONING_QUICK', 'REASONING_FULL', 'apply_op',
            'Problem', 'all_problems', 'ReasoningSplit', 'reasoning_split', 'reasoning_record', 'reasoning_records',
            'final_answer', 'repetition', 'step_checks', 'trace_stats', 'evaluate_reasoning', 'AnswerFormat',
-           'run_reasoning']
+           'StepValidity', 'grounded_steps', 'GroundedSteps', 'run_reasoning']
 
 # %% ../nbs/55_reasoning.ipynb #2e2ab567
 REASONING_KINDS = {"add_sub": ("+", "-"), "add_add": ("+", "+")}  # problem kind -> the operators of its two steps
@@ -172,6 +172,62 @@ class AnswerFormat:
         return out
 
 # %% ../nbs/55_reasoning.ipynb #6b2b2c95
+class StepValidity:
+    "TRL reward function: the share of the trace's equations that are well formed and true (0 without any)"
+    def __init__(self, template=None,  # a `ChatTemplate` (its output format parses raw replies); `train_grpo` passes the run's
+                 fmt="hermes"):  # or the output format's name
+        self.fmt = output_format(template) if template is not None else fmt
+        self.__name__ = "step_validity"
+
+    def _reasoning(self, c) -> str:
+        if isinstance(c, str): return parse_output(c, self.fmt).reasoning or ""
+        msgs = [m for m in (c if isinstance(c, list) else [c]) if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
+        if not msgs: return ""
+        content = msgs[-1].get("content")
+        return msgs[-1].get("reasoning_content") or (parse_output(content, self.fmt).reasoning if isinstance(content, str) else None) or ""
+
+    def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float]:
+        out = []
+        for c in completions:
+            checks = step_checks(self._reasoning(c))
+            out.append(sum(checks) / len(checks) if checks else 0.0)
+        return out
+
+# %% ../nbs/55_reasoning.ipynb #2f097ed6
+def _clauses(text: str) -> list[str]: return [c.strip().rstrip(".") for c in re.split(r"(?<=\.)\s+|\n", text or "") if c.strip().rstrip(".")]
+
+
+def grounded_steps(reasoning: str,  # the trace
+                   given: list[int],  # the numbers of the problem
+                   ) -> list[int | None]:
+    "Per clause: the result of a true equation on numbers of the problem or earlier results, else None"
+    known, out = set(given), []
+    for c in _clauses(reasoning):
+        m = _EQ.fullmatch(c)
+        ok = bool(m) and int(m[1]) in known and int(m[3]) in known and apply_op(int(m[1]), m[2], int(m[3])) == int(m[4])
+        out.append(int(m[4]) if ok else None)
+        if ok: known.add(int(m[4]))
+    return out
+
+
+class GroundedSteps(StepValidity):
+    "TRL reward function: the share of the trace's clauses that derive a number from the problem's, 0 unless the stated answer is the last one derived"
+    def __init__(self, template=None, fmt="hermes"):
+        super().__init__(template, fmt)
+        self.__name__ = "grounded_steps"
+
+    def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float]:
+        from toolft.rewards import completion_steps, _text
+        out = []
+        for prompt, c in zip(prompts or [None] * len(completions), completions):
+            user = next((m.get("content") for m in reversed(prompt) if isinstance(m, dict) and m.get("role") == "user"), "") if isinstance(prompt, list) else prompt or ""
+            steps = grounded_steps(self._reasoning(c), [int(x) for x in re.findall(r"-?\d+", _text(user))])
+            p = completion_steps(c, self.fmt, require_end=isinstance(c, str))[0][-1][0]
+            derived = steps and steps[-1] is not None and final_answer(p.content) == steps[-1]
+            out.append(sum(x is not None for x in steps) / len(steps) if derived else 0.0)
+        return out
+
+# %% ../nbs/55_reasoning.ipynb #53a5401d
 from .rewards import COMPONENTS
 R1_ZERO_WEIGHTS = {c: 1.0 if c in ("format", "correctness") else 0.0 for c in COMPONENTS}  # the final answer and the format, nothing else
 RECIPES = ("answer_only", "cot", "answer_only+rl", "cot+rl")
@@ -186,6 +242,7 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
                   rl: dict | None = None,  # GRPO settings over the defaults (learning rate, temperature, generations)
                   sft_from=None,  # a directory with the SFT recipes' models (`answer_only/`, `cot/`) of an earlier run: RL recipes start from them
                   strict_format: bool = False,  # RL rewards `AnswerFormat` instead of toolft's lenient `format` component
+                  trace_reward: str | None = None,  # RL also rewards the trace: `valid` (`StepValidity`) or `grounded` (`GroundedSteps`)
                   progress: bool = True,
                   ) -> dict:
     "Train and evaluate each recipe; {recipe: metrics (`evaluate_reasoning`) + seconds + steps + the RL reward history}"
@@ -196,6 +253,7 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
     from toolft.templates import ChatTemplate
     out = Path(out_dir)
     start = lambda r: out / r if r in recipes or sft_from is None else Path(sft_from) / r  # where an RL recipe's SFT model is
+    if trace_reward not in (None, "valid", "grounded"): raise ValueError(f"trace_reward must be None, 'valid' or 'grounded', got {trace_reward!r}")
     bad = [r for r in recipes if r not in RECIPES] + [r for r in recipes if r.endswith("+rl") and r[:-3] not in recipes and not (start(r[:-3]) / "config.json").exists()]
     if bad: raise ValueError(f"recipes {bad}: expected some of {RECIPES}, each RL recipe with its SFT recipe (or its model in `sft_from`)")
     out.mkdir(parents=True, exist_ok=True)
@@ -220,8 +278,9 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
                                         logging_steps=1 if sizes["rl_steps"] < 20 else 5, think=think, seed=seed, activation_checkpointing=False, save_strategy="no", report_to="none",
                                         weights=str(out / "r1_zero.yaml"), **rl_args),
                              str(start(recipe[:-3])), rl_recs, live=False, progress=False,
-                             extra_rewards=[(AnswerFormat(ChatTemplate(start(recipe[:-3]))), 1.0)] if strict_format else ())
-            history = [{k: v for k, v in h.items() if k in ("step", "reward", "rewards/correctness/mean", "rewards/format/mean", "rewards/answer_format/mean", "completions/mean_length")}
+                             extra_rewards=[(cls(ChatTemplate(start(recipe[:-3]))), 1.0) for cls, on in
+                                            ((AnswerFormat, strict_format), (StepValidity, trace_reward == "valid"), (GroundedSteps, trace_reward == "grounded")) if on])
+            history = [{k: v for k, v in h.items() if k in ("step", "reward", "rewards/correctness/mean", "rewards/format/mean", "rewards/answer_format/mean", "rewards/step_validity/mean", "rewards/grounded_steps/mean", "completions/mean_length")}
                        for h in res.history]
         m = evaluate_reasoning(res.model, ChatTemplate(res.output_dir), held)
         results[recipe] = {**m, "seconds": round(time.time() - t0, 1), "train_steps": res.steps, "history": history}
