@@ -777,6 +777,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.tools._exec_in_child': ('tools.html#_exec_in_child', 'toolft/tools.py'),
                               'toolft.tools._schema_errors': ('tools.html#_schema_errors', 'toolft/tools.py'),
                               'toolft.tools.derive_schemas': ('tools.html#derive_schemas', 'toolft/tools.py'),
+                              'toolft.tools.import_attr': ('tools.html#import_attr', 'toolft/tools.py'),
                               'toolft.tools.load_tools': ('tools.html#load_tools', 'toolft/tools.py')},
             'toolft.train': { 'toolft.train.LiveCurve': ('train.html#livecurve', 'toolft/train.py'),
                               'toolft.train.LiveCurve.__init__': ('train.html#livecurve.__init__', 'toolft/train.py'),

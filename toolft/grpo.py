@@ -12,7 +12,7 @@ import torch
 import trl
 from trl import GRPOTrainer, ModelConfig
 from .records import to_arrow_row, from_arrow_row, arrow_features
-from .tools import ToolRegistry, load_tools
+from .tools import ToolRegistry, load_tools, import_attr
 from .validate import record_registry, failed
 from .templates import ChatTemplate, load_tokenizer
 from .parse import OutputFormat, parse_output, output_format
@@ -61,13 +61,10 @@ def _is_factory(x) -> bool: return callable(x) and not isinstance(x, (ToolRegist
 
 def tool_source(spec):
     "What runs the calls: a `ToolRegistry`, or a zero-argument factory of fresh ones when `spec` names one (`module:attr` of a function that returns a registry)"
-    import importlib
     from transformers.utils import get_json_schema
     obj = spec
     if isinstance(spec, str) and ":" in spec and not spec.endswith(".json"):
-        mod, attr = spec.split(":", 1)
-        try: obj = getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError) as e: raise ValueError(f"tools {spec}: {e}") from None
+        obj = import_attr(spec, "tools")
     if _is_factory(obj):
         try: get_json_schema(obj)  # a documented tool function is a tool, not a factory
         except Exception: return lambda: load_tools(obj())
@@ -204,11 +201,8 @@ class GRPOConfig(ToolftArguments, trl.GRPOConfig):
 def reward_source(spec: str,  # module:attribute of a reward function, or of a class whose instances are one
                   template=None):  # the run's `ChatTemplate`, given to a class whose constructor takes `template`
     "A TRL reward function named in a run file (`extra_rewards`)"
-    import importlib, inspect
-    if not isinstance(spec, str) or ":" not in spec: raise ValueError(f"extra_rewards: expected module:attribute, got {spec!r}")
-    mod, attr = spec.split(":", 1)
-    try: obj = getattr(importlib.import_module(mod), attr)
-    except (ImportError, AttributeError) as e: raise ValueError(f"extra_rewards {spec}: {e}") from None
+    import inspect
+    obj = import_attr(spec, "extra_rewards")
     if isinstance(obj, type): obj = obj(template=template) if "template" in inspect.signature(obj).parameters else obj()
     if not callable(obj): raise ValueError(f"extra_rewards {spec}: not callable")
     if not isinstance(getattr(obj, "__name__", None), str): raise ValueError(f"extra_rewards {spec}: TRL names a reward function by its __name__; this one has none")

@@ -113,14 +113,12 @@ def repetition(text: str, n: int = 3) -> float:
     return 0.0 if not grams else 1 - len(set(grams)) / len(grams)
 
 
+def _clauses(text: str) -> list[str]: return [c.strip().rstrip(".") for c in re.split(r"(?<=\.)\s+|\n", text or "") if c.strip().rstrip(".")]
+
+
 def step_checks(reasoning: str) -> list[bool]:
     "One entry per clause of `reasoning` that contains `=`: is it a well-formed equation that is true?"
-    out = []
-    for clause in re.split(r"(?<=\.)\s+|\n", reasoning or ""):
-        if "=" not in clause: continue
-        m = _EQ.fullmatch(clause.strip().rstrip("."))
-        out.append(bool(m) and apply_op(int(m[1]), m[2], int(m[3])) == int(m[4]))
-    return out
+    return [bool(m) and apply_op(int(m[1]), m[2], int(m[3])) == int(m[4]) for m in (_EQ.fullmatch(c) for c in _clauses(reasoning) if "=" in c)]
 
 
 def trace_stats(text: str,  # the generated turn
@@ -180,11 +178,9 @@ class StepValidity:
         self.__name__ = "step_validity"
 
     def _reasoning(self, c) -> str:
-        if isinstance(c, str): return parse_output(c, self.fmt).reasoning or ""
-        msgs = [m for m in (c if isinstance(c, list) else [c]) if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
-        if not msgs: return ""
-        content = msgs[-1].get("content")
-        return msgs[-1].get("reasoning_content") or (parse_output(content, self.fmt).reasoning if isinstance(content, str) else None) or ""
+        "The last assistant turn's reasoning, from raw text or from TRL's parsed messages (`completion_steps` reads both)"
+        from toolft.rewards import completion_steps
+        return completion_steps(c, self.fmt)[0][-1][0].reasoning or ""
 
     def __call__(self, prompts=None, completions=None, completion_ids=None, **kwargs) -> list[float]:
         out = []
@@ -194,9 +190,6 @@ class StepValidity:
         return out
 
 # %% ../nbs/55_reasoning.ipynb #2f097ed6
-def _clauses(text: str) -> list[str]: return [c.strip().rstrip(".") for c in re.split(r"(?<=\.)\s+|\n", text or "") if c.strip().rstrip(".")]
-
-
 def grounded_steps(reasoning: str,  # the trace
                    given: list[int],  # the numbers of the problem
                    ) -> list[int | None]:
@@ -245,7 +238,7 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
                   trace_reward: str | None = None,  # RL also rewards the trace: `valid` (`StepValidity`) or `grounded` (`GroundedSteps`)
                   progress: bool = True,
                   ) -> dict:
-    "Train and evaluate each recipe; {recipe: metrics (`evaluate_reasoning`) + seconds + steps + the RL reward history}"
+    "Train and evaluate each recipe; {recipe: metrics (`evaluate_reasoning`) + seconds + steps + the RL reward history + RL's last batch of rollouts}"
     import yaml, torch
     from toolft.sft import SFTConfig, train_sft
     from toolft.grpo import GRPOConfig, train_grpo
@@ -283,7 +276,8 @@ def run_reasoning(out_dir,  # one sub-directory per recipe
             history = [{k: v for k, v in h.items() if k in ("step", "reward", "rewards/correctness/mean", "rewards/format/mean", "rewards/answer_format/mean", "rewards/step_validity/mean", "rewards/grounded_steps/mean", "completions/mean_length")}
                        for h in res.history]
         m = evaluate_reasoning(res.model, ChatTemplate(res.output_dir), held)
-        results[recipe] = {**m, "seconds": round(time.time() - t0, 1), "train_steps": res.steps, "history": history}
+        last_batch = [{"prompt": p, "completion": c} for p, c in zip(res.trainer.rollouts["prompts"], res.trainer.rollouts["completions"])] if history else []
+        results[recipe] = {**m, "seconds": round(time.time() - t0, 1), "train_steps": res.steps, "history": history, "last_batch": last_batch}
         if progress: print(f"{recipe}: correct {m['correct']:.3f}, format {m['format']:.3f}, think {m['think_tokens']:.1f} tokens, "
                            f"loops {m['loops']:.3f} ({res.steps} steps, {time.time() - t0:.0f} s)", flush=True)
     return results

@@ -83,6 +83,8 @@ def _message_parsed(m, fmt, tools, require_end) -> Parsed:
     "An assistant message as a `Parsed`: its text parsed in the family's format, plus the calls already parsed into `tool_calls`"
     if not isinstance(m, dict): return Parsed(error=f"bad_output: a message must be an object, got {type(m).__name__}")
     p = parse_output(_text(m.get("content")), fmt, tools, require_end=require_end)
+    if isinstance(m.get("reasoning_content"), str) and m["reasoning_content"]:  # TRL's loop hands messages whose think block toolft's parser already split off
+        p.reasoning = m["reasoning_content"]
     raw = m.get("tool_calls")
     if raw is None or raw == []: return p
     if not isinstance(raw, list): return Parsed(content=p.content, error=f"bad_call: tool_calls must be a list, got {type(raw).__name__}")

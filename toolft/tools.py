@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from .records import FieldError, normalize_tools, result_text, field_path
 
 # %% auto #0
-__all__ = ['Observation', 'Tool', 'ToolRegistry', 'derive_schemas', 'load_tools']
+__all__ = ['Observation', 'Tool', 'ToolRegistry', 'derive_schemas', 'import_attr', 'load_tools']
 
 # %% ../nbs/01_tools.ipynb #e5bce5b9
 @dataclass
@@ -202,6 +202,16 @@ def derive_schemas(records: Iterable[dict]) -> list[dict]:
                     "parameters": {"type": "object", "properties": props, "required": req}}})
     return out
 
+# %% ../nbs/01_tools.ipynb #d073d307
+def import_attr(spec: str,  # `module:attribute`
+                what: str):  # the option it came from, to begin the error with (`--tools`, `extra_rewards`)
+    "The object `module:attribute` names; a `ValueError` naming the option and the spec when it names none"
+    if not isinstance(spec, str) or ":" not in spec: raise ValueError(f"{what}: expected module:attribute, got {spec!r}")
+    mod, attr = spec.split(":", 1)
+    try: return getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e: raise ValueError(f"{what} {spec}: {e}") from None
+
+
 # %% ../nbs/01_tools.ipynb #bd47af70
 def load_tools(spec) -> ToolRegistry:
     "A registry from a `ToolRegistry`, a list, a JSON file of schemas, or `module:attribute`"
@@ -218,9 +228,7 @@ def load_tools(spec) -> ToolRegistry:
         if errors: raise ValueError("--tools: " + "; ".join(map(str, errors)))
         return ToolRegistry(schemas)
     if ":" not in spec: raise ValueError(f"--tools must be a .json file of schemas or module:attribute, got {spec!r}")
-    mod, attr = spec.split(":", 1)
-    try: obj = getattr(importlib.import_module(mod), attr)
-    except (ImportError, AttributeError) as e: raise ValueError(f"--tools {spec}: {e}") from None
+    obj = import_attr(spec, "--tools")
     if callable(obj) and not isinstance(obj, ToolRegistry) and not isinstance(obj, type):
         try: get_json_schema(obj)
         except Exception: obj = obj()  # a factory returning a registry or a list
