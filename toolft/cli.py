@@ -383,7 +383,7 @@ def parser() -> argparse.ArgumentParser:
     q = pr.add_parser("build", help="build scorer-verified good/bad pairs; print built/kept/refused per type")
     q.add_argument("data", help="records (canonical .jsonl or any format `toolft data` reads)"); pair_opts(q)
     q.add_argument("-o", "--out", required=True, help="pairs .jsonl to write")
-    q.add_argument("--types", help="comma-separated pair types (default: all seven)")
+    q.add_argument("--types", help="comma-separated pair types (default: all of toolft.pairs.PAIR_TYPES)")
     q.add_argument("--model", help="a model directory: sample its completions (with --samples) and keep its failures as rejected")
     q.add_argument("--samples", type=int, default=0, help="completions sampled per decision point (on-policy pairs)")
     q.add_argument("--temperature", type=float, default=1.0); q.add_argument("--seed", type=int, default=0)

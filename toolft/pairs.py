@@ -13,8 +13,8 @@ from .masks import MaskConfig, completion_spans, tokenize_spans
 
 # %% auto #0
 __all__ = ['PAIR_KEYS', 'PAIR_TYPES', 'DIMENSION', 'ON_POLICY_SCORERS', 'PairTokens', 'history', 'pair_tokens', 'PairError',
-           'write_pairs', 'read_pairs', 'ValueDraw', 'parse_result_value', 'applies', 'PairReport', 'confirm',
-           'build_pairs', 'PairView', 'pair_figure', 'check_pairs', 'on_policy_pairs']
+           'write_pairs', 'read_pairs', 'ValueDraw', 'parse_result_value', 'earlier_question', 'applies', 'PairReport',
+           'confirm', 'build_pairs', 'PairView', 'pair_figure', 'check_pairs', 'on_policy_pairs']
 
 # %% ../nbs/40_pairs.ipynb #a7188708
 @dataclass
@@ -108,8 +108,8 @@ from .validate import scalars, appears
 from .records import words
 from jsonschema import Draft202012Validator
 
-PAIR_TYPES = ("hallucinated_answer", "unnecessary_call", "guessed_argument", "forced_call", "ignored_result", "excessive_calls", "malformed_call")
-DIMENSION = {"hallucinated_answer": "decision", "unnecessary_call": "no_tool", "guessed_argument": "clarification", "forced_call": "decision",
+PAIR_TYPES = ("hallucinated_answer", "unnecessary_call", "guessed_argument", "repeated_question", "forced_call", "ignored_result", "excessive_calls", "malformed_call")
+DIMENSION = {"hallucinated_answer": "decision", "unnecessary_call": "no_tool", "guessed_argument": "clarification", "repeated_question": "decision", "forced_call": "decision",
              "ignored_result": "grounding", "excessive_calls": "call_count", "malformed_call": "schema_validity"}  # broken text: format_validity
 _NAMES = ("Springfield", "Riverton", "Lakeside", "Fairview", "Georgetown", "Greenville")  # made-up values: never read from the conversation
 _PEOPLE = ("Alex Morgan", "Sam Taylor", "Jordan Lee", "Casey Brooks")
@@ -247,6 +247,22 @@ def _guessed_argument(rec, g, k, rng):
     return _call_msg([{"name": name, "arguments": args}]), f"calls {name} with {param} guessed instead of asking"
 
 
+def earlier_question(history: list[dict],  # the messages before the decision
+                     tools: list) -> dict | None:
+    "The assistant's question that the last user message answers (a reply without calls that asks for an argument or ends in '?'), else None"
+    last_user = max((i for i, m in enumerate(history) if m["role"] == "user"), default=None)
+    if not last_user: return None
+    m = history[last_user - 1]
+    if m["role"] != "assistant" or m.get("tool_calls") or not isinstance(m.get("content"), str): return None
+    from toolft.records import asks_for_argument
+    return m if m["content"].rstrip().endswith("?") or asks_for_argument(m["content"], tools) else None
+
+
+def _repeated_question(rec, g, k, rng):
+    q = earlier_question(rec["messages"][:k], g.tools)
+    return {"role": "assistant", "content": q["content"]}, f"asks again {q['content']!r} after the user answered, instead of calling {[c['name'] for c in g.calls]}"
+
+
 def _forced_call(rec, g, k, rng):
     call = _plausible_call(g.tools, rec["messages"][k - 1]["content"] if k else "", rng)
     if call is None: return None, "no schema-valid call of an offered tool could be made"
@@ -280,14 +296,16 @@ def _malformed_call(rec, g, k, rng, fmt=None, tmpl=None):
 
 
 _BUILDERS = {"hallucinated_answer": (_hallucinated_answer, ("tool_call",)), "unnecessary_call": (_unnecessary_call, ("answer",)),
-             "guessed_argument": (_guessed_argument, ("clarify",)), "forced_call": (_forced_call, ("cannot_answer",)),
+             "guessed_argument": (_guessed_argument, ("clarify",)), "repeated_question": (_repeated_question, ("tool_call",)), "forced_call": (_forced_call, ("cannot_answer",)),
              "ignored_result": (_ignored_result, ("answer",)), "excessive_calls": (_excessive_calls, ("tool_call",)),
              "malformed_call": (_malformed_call, ("tool_call",))}
 
 
-def applies(kind: str, g: Gold) -> bool:
+def applies(kind: str, g: Gold,
+            messages: list[dict] | None = None) -> bool:  # the record's messages (`repeated_question` looks at the history)
     "Does pair type `kind` make sense at gold turn `g`?"
     if g.decision not in _BUILDERS[kind][1]: return False
+    if kind == "repeated_question": return messages is not None and earlier_question(messages[:g.k], g.tools) is not None
     if kind == "unnecessary_call": return bool(g.tools) and not g.observations  # a fresh direct answer, tools offered
     if kind == "forced_call": return bool(g.tools)
     if kind == "ignored_result": return bool(g.observations)
@@ -353,7 +371,7 @@ def build_pairs(records: list[dict],  # canonical records
             if g.k >= len(msgs) or msgs[g.k]["role"] != "assistant": continue  # no annotated message to prefer
             prompt, chosen = msgs[:g.k], msgs[g.k]
             for kind in types:
-                if not applies(kind, g): continue
+                if not applies(kind, g, msgs): continue
                 rep.built[kind] += 1
                 fn, _ = _BUILDERS[kind]
                 built = fn(rec, g, g.k, rng)
