@@ -2,8 +2,8 @@
 
 `toolft demo` writes its SFT model to OUT/sft; this script builds the demo's pairs the way `run_demo` does (the decision types
 from 600 fresh conversations, the SFT model's own failures on 120 more), then for each variant (a JSON list of `DPOConfig`
-fields over the demo's `RECIPE["dpo"]`, plus `drop_types` / `keep_types` (type prefixes) / `first_turn_only` to filter the
-pairs) trains DPO from the SFT model and evaluates it as the demo does: whole conversations, tools executed, the decision
+fields over the demo's `RECIPE["dpo"]`, plus `drop_types` / `keep_types` (type prefixes) / `first_turn_only` / `user_turns_only` (decisions
+right after a user message, not after a tool result) to filter the pairs) trains DPO from the SFT model and evaluates it as the demo does: whole conversations, tools executed, the decision
 of the first reply of every user turn. `--eval-seed` picks the evaluation conversations: a seed other than the demo's
 held-out one (seed + 1) chooses a recipe without looking at the demo's own test set.
 
@@ -23,12 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: F401  (the benchmarks' environment)
 import torch
 from transformers import AutoModelForCausalLM
-from toolft.demo import RECIPE, DECISION_PAIRS, _first_replies, unnecessary_call_rate
+from toolft.demo import RECIPE, DECISION_PAIRS, first_replies, unnecessary_call_rate, fresh_records, whole_conversations, demo_pairs
 from toolft.world import synthesize, world_tools
 from toolft.validate import prepare
 from toolft.templates import ChatTemplate
-from toolft.evaluate import run_eval, HFGenerator, EvalConfig, predicted_class
-from toolft.pairs import build_pairs, on_policy_pairs
+from toolft.evaluate import run_eval, HFGenerator, predicted_class
 from toolft.dpo import DPOConfig, train_dpo
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -37,7 +36,7 @@ ap.add_argument("--seed", type=int, default=0, help="the demo's seed")
 ap.add_argument("--eval-seed", type=int, default=None, help="the evaluation conversations' seed (default: the demo's held-out set, seed + 1)")
 ap.add_argument("--types", default=",".join(DECISION_PAIRS), help="the offline pair types")
 ap.add_argument("--uniform", action="store_true", help="build the offline pairs from every case type in equal shares (default: the SFT recipe's call-heavy mix)")
-ap.add_argument("--variants", default="[{}]", help="JSON list of DPOConfig fields over RECIPE['dpo'] (+ drop_types, keep_types, first_turn_only)")
+ap.add_argument("--variants", default="[{}]", help="JSON list of DPOConfig fields over RECIPE['dpo'] (+ drop_types, keep_types, first_turn_only, user_turns_only)")
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("-o", "--out", default="runs/demo_dpo")
 a = ap.parse_args()
@@ -45,27 +44,26 @@ torch.set_num_threads(a.threads)
 demo, out, seed, cfg = Path(a.demo), Path(a.out), a.seed, RECIPE
 out.mkdir(parents=True, exist_ok=True)
 tmpl, reg = ChatTemplate(demo / "tiny"), world_tools()
-evals, _, _ = prepare(synthesize(cfg["n_eval"], seed=seed + 1 if a.eval_seed is None else a.eval_seed, split="eval"), None, tools=reg, replay=True, skip_invalid=True)
+eval_seed = seed + 1 if a.eval_seed is None else a.eval_seed
+evals, _, _ = prepare(synthesize(cfg["n_eval"], seed=eval_seed, split="eval"), None, tools=reg, replay=True, skip_invalid=True)  # as the demo's held-out set
 
 
-def fresh(n, s, weights=cfg.get("case_weights")): return prepare(synthesize(n, seed=s, split="train", weights=weights), None, tools=reg, replay=True, skip_invalid=True)[0]
 def sft(): return AutoModelForCausalLM.from_pretrained(demo / "sft")
-def evaluate(model): return run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed), progress=False)
+def evaluate(model): return run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole_conversations(seed), progress=False)
 def decisions(res): return {t.id: (t.golds[0].decision, predicted_class(t.steps[0]["parsed"], t.tools)) for t in res.trajectories if t.steps}
 
 
 def row(res) -> dict:
-    m, f = res.metrics(), _first_replies(res).metrics()
+    m, f = res.metrics(), first_replies(res).metrics()
     return {"macro_f1": m["macro_f1"], "unnecessary_calls": unnecessary_call_rate(m), "tool_selection": m["tool_selection"], "arguments": m["arguments"],
             "trajectory_success": m["trajectory"]["success"], "first_replies_macro_f1": f["macro_f1"], "first_replies_arguments": f["arguments"], "confusion": m["confusion"]}
 
 
-cache = out / f"pairs_seed{seed}_{a.types}{'_uniform' if a.uniform else ''}.pkl"
+cache = out / f"pairs_{demo.name}_seed{seed}_{a.types}{'_uniform' if a.uniform else ''}.pkl"
 if cache.exists(): pairs = pickle.loads(cache.read_bytes())
 else:
-    p = cfg["pairs"]
-    offline, _ = build_pairs(fresh(p["records"], seed + 20, None if a.uniform else cfg.get("case_weights")), tmpl, types=tuple(a.types.split(",")), seed=seed)
-    sampled, _ = on_policy_pairs(fresh(p["on_policy_records"], seed + 22), sft(), tmpl, samples=p["samples"], seed=seed)
+    offline, sampled, _ = demo_pairs(sft(), tmpl, cfg["pairs"], seed, types=tuple(a.types.split(",")),
+                                     fresh=lambda n, s: fresh_records(n, s, {} if a.uniform and s == seed + 20 else cfg, reg)[0])  # --uniform: the offline pairs only
     pairs = offline + sampled
     cache.write_bytes(pickle.dumps(pairs))
 print("pairs", len(pairs), dict(Counter(x["type"] for x in pairs)), flush=True)
@@ -73,8 +71,9 @@ base = evaluate(sft()); base_d = decisions(base)
 print("SFT", json.dumps(row(base)), flush=True)
 for i, v in enumerate(json.loads(a.variants)):
     v = dict(v); shown = dict(v)
-    drop, keep, first_only = v.pop("drop_types", []), v.pop("keep_types", None), v.pop("first_turn_only", False)
-    use = [x for x in pairs if x["type"] not in drop and (keep is None or any(x["type"].startswith(k) for k in keep)) and (not first_only or x["meta"].get("turn") == 0)]
+    drop, keep, first_only, user_only = v.pop("drop_types", []), v.pop("keep_types", None), v.pop("first_turn_only", False), v.pop("user_turns_only", False)
+    use = [x for x in pairs if x["type"] not in drop and (keep is None or any(x["type"].startswith(k) for k in keep)) and (not first_only or x["meta"].get("turn") == 0)
+           and (not user_only or x["prompt"][-1]["role"] == "user")]
     t0 = time.time()
     r = train_dpo(DPOConfig(output_dir=str(out / f"v{i}"), seed=seed, **{**cfg["dpo"], **v}), str(demo / "sft"), use, live=False, progress=False, model=sft())
     res = evaluate(r.model); d = decisions(res)

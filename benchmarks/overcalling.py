@@ -79,7 +79,8 @@ def main(argv=None):
 
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     heavy = {c: 20 for c in CALLS} | {c: 2 for c in NON_CALL_CASES}  # 100 call shares against 10: 91% of first replies are calls
-    recipe = {**RECIPE["sft"], "max_steps": a.sft_steps, "max_seconds": None, "torch_threads": a.threads, "logging_steps": 100}
+    recipe = {**RECIPE["sft"], "max_steps": a.sft_steps, "max_seconds": None, "torch_threads": a.threads, "logging_steps": 100,
+              "multiturn": "first", "length_grouping": 1}  # the first-reply SFT its recorded results (nbs/notes/dpo_overcalling.md) used
     runs = {}
     for seed in [int(s) for s in a.seeds.split(",")]:
         t0, d = time.time(), out / f"seed{seed}"

@@ -22,17 +22,20 @@ from .masks import mask_record
 from .maskview import MaskView
 
 # %% auto #0
-__all__ = ['CALLS', 'STAGES', 'DECISION_PAIRS', 'RECIPE', 'QUICK', 'SHOWN', 'SFT_BARS', 'STAGE_NAMES', 'TABLE', 'run_demo',
-           'unnecessary_call_rate', 'stage_checks', 'stage_rows', 'stage_figure', 'describe']
+__all__ = ['CALLS', 'STAGES', 'DECISION_PAIRS', 'RECIPE', 'QUICK', 'SHOWN', 'SFT_BARS', 'STAGE_NAMES', 'TABLE', 'fresh_records',
+           'whole_conversations', 'demo_pairs', 'run_demo', 'unnecessary_call_rate', 'first_replies', 'stage_checks',
+           'stage_rows', 'stage_figure', 'describe']
 
 # %% ../nbs/91_demo.ipynb #81a8ac8d
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (nbs/notes/tiny_learning.md): what made copying
-# arguments learnable in minutes was training the decision alone (first assistant message, reasoning dropped: the call is the
-# whole target), letters for entity text (`build_tiny`'s default), batches of 32, and many call samples: each case type whose
-# first reply is a call gets three shares of the data (75% of it). Batches are random (`length_grouping=1`, as TRL draws them):
-# length-grouped batches (50) cost less per step but learned copying on some batch orders and not on others (exact arguments
-# 0.65-0.87 on seed 0 across runs whose data differed by one sample; random batches 0.89 at 1600 steps, ~7.5 min of training
-# here). See "Measured" below.
+# arguments learnable in minutes was training the decisions alone (reasoning dropped: the call is the whole target), letters for
+# entity text (`build_tiny`'s default), batches of 32, and many call samples: each case type whose first reply is a call gets
+# three shares of the data (75% of it). Length-grouped batches (50) cost less per step but learned copying on some batch orders
+# and not on others (exact arguments 0.65-0.87 on seed 0 across runs whose data differed by one sample), so batches are nearly
+# random. The SFT trains the decision of every user turn (`multiturn: decisions`), not only the first reply (`first`, the recipe
+# until session 15): a first-reply model never learned later turns, and DPO then moved those decisions both ways (see
+# "Measured"). Those samples are longer, so random batches padded 2.2x the real tokens (1050 s for 1600 steps); sorting by
+# length within runs of 8 batches (`length_grouping=8`, 1.16x) brought it back to 446 s.
 # The SFT fields are `toolft.sft.SFTConfig`'s (TRL's names): what TRL's defaults do not suit on a 1M-parameter model trained from
 # scratch on a CPU is set here (a high learning rate with cosine decay, no activation checkpointing, no checkpoints mid-run).
 # DPO is the over-calling benchmark's recipe (nbs/notes/dpo_overcalling.md): the four decision pair types, DPO plus the chosen
@@ -46,12 +49,13 @@ _TINY_SFT = dict(lr_scheduler_type="cosine", activation_checkpointing=False, sav
 _TINY_RL = dict(activation_checkpointing=False, save_strategy="no", report_to="none", think="drop")
 RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
               sft=dict(max_steps=1600, max_seconds=480, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
-                       torch_threads=2, dataset_num_proc=2, length_grouping=1, logging_steps=50, **_TINY_SFT),
+                       torch_threads=2, dataset_num_proc=2, length_grouping=8, logging_steps=50, **(_TINY_SFT | {"multiturn": "decisions"})),
               pairs=dict(records=600, on_policy_records=120, samples=2),
               dpo=dict(max_steps=100, per_device_train_batch_size=16, learning_rate=5e-5, beta=0.1, loss_type=["sigmoid", "sft"], lr_scheduler_type="cosine",
                        warmup_steps=10, logging_steps=10, torch_threads=2, **_TINY_RL),
               grpo=dict(records=600, max_steps=40, per_device_train_batch_size=32, num_generations=8, learning_rate=1e-4, temperature=0.7, beta=0.0,
                         logging_steps=1, torch_threads=2, **_TINY_RL))
+# QUICK keeps `multiturn: first` with random batches: the test-size run whose checks (The quick demo, below) were set on it
 QUICK = dict(n_train=1200, n_eval=30, case_weights={c: 2 for c in CALLS},
              sft=dict(max_steps=150, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
                       torch_threads=1, logging_steps=10, **_TINY_SFT),
@@ -71,6 +75,34 @@ def _stages(stages) -> tuple:
     if not stages or stages[0] != "sft": raise ValueError(f"the stages start with sft (DPO and GRPO start from its model), got {','.join(stages) or 'none'}")
     if list(stages) != sorted(set(stages), key=STAGES.index): raise ValueError(f"stages run once each, in the order {','.join(STAGES)}: got {','.join(stages)}")
     return stages
+
+# %% ../nbs/91_demo.ipynb #e830baa3
+def fresh_records(n: int,  # conversations
+                  seed: int, cfg: dict = RECIPE,  # the recipe whose case mix they follow (its `case_weights`; none = every case type in equal shares)
+                  tools=None,  # the registry that replays their calls (default: `world_tools()`)
+                 ) -> tuple[list[dict], dict]:
+    "n training-split world conversations the SFT stage never saw, prepared (steps validated, calls replayed): the records and their read/accepted/rejected counts"
+    acc, _, rep = prepare(synthesize(n, seed=seed, split="train", weights=cfg.get("case_weights")), None, tools=tools or world_tools(), replay=True, skip_invalid=True)
+    return acc, {"read": rep.read, "accepted": rep.accepted, "rejected": rep.rejected}
+
+
+def whole_conversations(seed: int) -> EvalConfig:
+    "How the demo evaluates every stage: each user turn of a held-out conversation, the tools executed, up to 4 replies each"
+    return EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)
+
+
+def demo_pairs(model, tmpl: ChatTemplate,
+               p: dict,  # the recipe's `pairs` sizes: records, on_policy_records, samples
+               seed: int,
+               fresh=None,  # `fresh(n, seed) -> records` (default: `fresh_records` with RECIPE's case mix)
+               types=DECISION_PAIRS,  # the offline pair types
+              ) -> tuple[list, list, PairReport]:
+    "DPO's pairs as the demo builds them: `types` from p['records'] fresh conversations (seed + 20) and `model`'s own failures on p['on_policy_records'] more (seed + 22)"
+    fresh = fresh or (lambda n, s: fresh_records(n, s)[0])
+    offline, off_rep = build_pairs(fresh(p["records"], seed + 20), tmpl, types=types, seed=seed)
+    sampled, on_rep = on_policy_pairs(fresh(p["on_policy_records"], seed + 22), model, tmpl, samples=p["samples"], seed=seed)
+    return offline, sampled, PairReport(off_rep.built + on_rep.built, off_rep.kept + on_rep.kept, off_rep.refused + on_rep.refused, {**off_rep.reasons, **on_rep.reasons})
+
 
 # %% ../nbs/91_demo.ipynb #1e0888a2
 def run_demo(out="runs/demo",  # output directory
@@ -101,31 +133,29 @@ def run_demo(out="runs/demo",  # output directory
     import torch
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
     evals = data["eval"]["records"]
-    whole = EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)  # every user turn, tools executed, up to 4 replies each
+    whole = whole_conversations(seed)
     def evaluate(model):
         res = run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose)
         m = res.metrics()
         say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
-    results, train, fresh = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
+    results, train, fresh_counts = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
     say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, str(tiny), data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s); evaluating")
     results["sft"], model, last = evaluate(res.model), res.model, out / "sft"
     train["sft"] = {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)}
     histories, pair_info, dash = {"sft": res.history}, None, None
-    def fresh_records(n, s):  # training conversations the SFT stage never saw, with the SFT recipe's case mix
-        acc, _, rep = prepare(synthesize(n, seed=s, split="train", weights=cfg.get("case_weights")), None, tools=reg, replay=True, skip_invalid=True)
-        fresh[f"seed {s}"] = {"read": rep.read, "accepted": rep.accepted, "rejected": rep.rejected}
+    def fresh(n, s):  # training conversations the SFT stage never saw, with the SFT recipe's case mix
+        acc, fresh_counts[f"seed {s}"] = fresh_records(n, s, cfg, reg)
         return acc
     if "dpo" in stages:
         p = cfg["pairs"]
         say(f"6. pairs: the four decision types built from {p['records']} fresh conversations, and the SFT model's own failures on {p['on_policy_records']} more")
-        offline, off_rep = build_pairs(fresh_records(p["records"], seed + 20), tmpl, types=DECISION_PAIRS, seed=seed)
-        sampled, on_rep = on_policy_pairs(fresh_records(p["on_policy_records"], seed + 22), model, tmpl, samples=p["samples"], seed=seed)
+        offline, sampled, report = demo_pairs(model, tmpl, p, seed, fresh)
         pairs = offline + sampled
-        pair_info = {"pairs": pairs, "report": PairReport(off_rep.built + on_rep.built, off_rep.kept + on_rep.kept, off_rep.refused + on_rep.refused, {**off_rep.reasons, **on_rep.reasons})}
+        pair_info = {"pairs": pairs, "report": report}
         say(f"   {len(offline)} offline + {len(sampled)} on-policy pairs; DPO")
         dres = train_dpo(DPOConfig(output_dir=str(out / "dpo"), seed=seed, **cfg["dpo"]), str(last), pairs, live=False, progress=verbose, model=model)
         say(f"   {dres.steps} steps in {dres.seconds:.0f} s; evaluating")
@@ -136,14 +166,14 @@ def run_demo(out="runs/demo",  # output directory
         say(f"7. GRPO with the world's tools executing in the rollouts, on the user turns of {cfg['grpo']['records']} fresh conversations")
         from toolft.dashboard import RewardDashboard
         dash = RewardDashboard(show=False)  # the live view `52_dashboard` shows in JupyterLab; kept here for the report
-        gres = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **g), str(last), fresh_records(cfg["grpo"]["records"], seed + 10),
+        gres = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **g), str(last), fresh(cfg["grpo"]["records"], seed + 10),
                           tools=world_tools, live=False, progress=verbose, model=model, callbacks=[dash])
         say(f"   {gres.steps} steps in {gres.seconds:.0f} s; evaluating")
         results["grpo"], model, histories["grpo"] = evaluate(gres.model), gres.model, gres.history
         train["grpo"] = {"seconds": round(gres.seconds, 1), "steps": gres.steps, "rows": gres.rows}
-    metrics = {"stages": {k: _headline(r) for k, r in results.items()}, "first_replies": {k: _headline(_first_replies(r)) for k, r in results.items()},
+    metrics = {"stages": {k: _headline(r) for k, r in results.items()}, "first_replies": {k: _headline(first_replies(r)) for k, r in results.items()},
                "train": train, "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
-               "fresh_data": fresh, "pairs": pair_info["report"].table() if pair_info else [],
+               "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
                "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1)}
     metrics["checks"] = stage_checks(metrics)
@@ -151,6 +181,7 @@ def run_demo(out="runs/demo",  # output directory
     _report(out, metrics, data, tmpl, run.mask_config(), histories, results, pair_info, dash)
     say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all)")
     return metrics
+
 
 # %% ../nbs/91_demo.ipynb #4f108a87
 def unnecessary_call_rate(m: dict) -> float | None:
@@ -167,7 +198,7 @@ def _headline(res) -> dict:
     return m | {"unnecessary_call_rate": unnecessary_call_rate(m), "all_replies": step_means(res)}
 
 
-def _first_replies(res):
+def first_replies(res):
     "The same evaluation restricted to each conversation's first reply (what the single-stage demo measured, and SFT's thresholds are set on)"
     return EvalResult([t for t in res.trajectories if t.id.endswith("#0")], res.info)
 

@@ -26,7 +26,7 @@ __all__ = ['CATEGORIES', 'NEVER_TRAINED', 'ASSISTANT_OUTPUT', 'MULTITURN', 'THIN
 CATEGORIES = ("system", "tool_schema", "user", "tool_result", "template", "header", "reasoning", "tool_call", "answer", "format", "end_of_turn")
 NEVER_TRAINED = {"system", "tool_schema", "user", "tool_result", "template", "header"}
 ASSISTANT_OUTPUT = {"reasoning", "tool_call", "answer", "format", "end_of_turn"}  # what the model generates
-MULTITURN = ("auto", "single", "per-turn", "native", "keep_all", "last", "first")  # the multi-turn strategies (`MaskConfig.multiturn`)
+MULTITURN = ("auto", "single", "per-turn", "native", "keep_all", "last", "first", "decisions")  # the multi-turn strategies (`MaskConfig.multiturn`)
 THINK = ("train", "mask", "drop")  # what happens to reasoning (`MaskConfig.think`)
 THINK_FORMATS = ("native", "inline")  # where reasoning is written (`MaskConfig.think_format`)
 
@@ -449,6 +449,9 @@ def plan_samples(tmpl, record, mode: str) -> list[tuple]:
         return [("seq", len(msgs), every)]
     if mode == "last": return seq_or_each(len(msgs), _assistant_in(msgs, turns[-1][0], len(msgs)))
     if mode == "first": return seq_or_each(min(every) + 1, {min(every)})
+    if mode == "decisions":
+        firsts = {min(a) for s, e in turns if (a := _assistant_in(msgs, s, e))}
+        return seq_or_each(max(firsts) + 1, firsts) if firsts else []
     if mode == "per-turn": return [x for s, e in turns if _assistant_in(msgs, s, e) for x in seq_or_each(e, _assistant_in(msgs, s, e))]
     # native: grow a group of turns while every trained message keeps its inference-time context
     plan, t = [], 0

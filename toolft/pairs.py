@@ -105,7 +105,7 @@ def read_pairs(path) -> list[dict]:
 from .score import Gold, gold_turns, score_turn, key_values
 from .parse import parse_output, output_format
 from .validate import scalars, appears
-from .records import words
+from .records import words, asks_for_argument
 from jsonschema import Draft202012Validator
 
 PAIR_TYPES = ("hallucinated_answer", "unnecessary_call", "guessed_argument", "repeated_question", "forced_call", "ignored_result", "excessive_calls", "malformed_call")
@@ -236,7 +236,6 @@ def _guessed_argument(rec, g, k, rng):
                 for a, v in c["arguments"].items()}
         if args != c["arguments"]:
             return _call_msg([{"name": c["name"], "arguments": args}]), f"calls {c['name']} with {sorted(a for a in args if args[a] != c['arguments'][a])} guessed instead of asking"
-    from toolft.records import asks_for_argument
     asked = asks_for_argument(g.answer or "", g.tools)
     if not asked: return None, "the question names no argument of an offered tool, and no later call shows which"
     name, param = asked[0]
@@ -251,10 +250,9 @@ def earlier_question(history: list[dict],  # the messages before the decision
                      tools: list) -> dict | None:
     "The assistant's question that the last user message answers (a reply without calls that asks for an argument or ends in '?'), else None"
     last_user = max((i for i, m in enumerate(history) if m["role"] == "user"), default=None)
-    if not last_user: return None
+    if last_user is None or last_user == 0: return None  # no user message, or nothing before it to answer
     m = history[last_user - 1]
     if m["role"] != "assistant" or m.get("tool_calls") or not isinstance(m.get("content"), str): return None
-    from toolft.records import asks_for_argument
     return m if m["content"].rstrip().endswith("?") or asks_for_argument(m["content"], tools) else None
 
 
