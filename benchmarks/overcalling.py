@@ -36,7 +36,15 @@ def metrics_of(res) -> dict:
     return {"macro_f1": m["macro_f1"], "unnecessary_call_rate": round(called / total, 4) if total else None,
             "no_tool": by_case.get("no_tool", {}).get("decision"), "clarify": by_case.get("clarify", {}).get("decision"),
             "unavailable_tool": by_case.get("unavailable_tool", {}).get("decision"), "irrelevant_tools": by_case.get("irrelevant_tools", {}).get("decision"),
-            "tool_selection": m["tool_selection"], "arguments": m["arguments"], "format_validity": m["format_validity"], "n": m["n"]}
+            "tool_selection": m["tool_selection"], "arguments": m["arguments"], "format_validity": m["format_validity"], "n": m["n"],
+            "confusion": conf, **when_called(m)}
+
+
+def when_called(m: dict) -> dict:
+    "Tool selection and exact arguments over the call turns where the model did call: the call skills apart from the decision to call"
+    row = m["confusion"].get("tool_call", {})
+    gold, called = sum(row.values()), row.get("tool_call", 0)
+    return {f"{k}_when_called": round(m[k] * gold / called, 4) if called and m.get(k) is not None else None for k in ("tool_selection", "arguments")}
 
 
 def main(argv=None):
@@ -51,6 +59,7 @@ def main(argv=None):
     ap.add_argument("--dpo-steps", type=int, default=200)
     ap.add_argument("--dpo-lr", type=float, default=5e-5)
     ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--decision-tokens", type=int, default=None, help="DPO on each completion up to N tokens past where chosen and rejected differ (DPOConfig.decision_tokens)")
     ap.add_argument("--lora-r", type=int, default=0, help="DPO through a LoRA adapter of this rank on every linear layer (the reference: the adapter off); 0: full fine-tuning")
     ap.add_argument("--onpolicy-records", type=int, default=300, help="fresh call records sampled for on-policy pairs")
     ap.add_argument("--samples", type=int, default=4, help="samples per decision point for on-policy pairs")
@@ -59,6 +68,7 @@ def main(argv=None):
     ap.add_argument("--sft-from", default=None, help="reuse an earlier run's SFT models and their numbers (DIR/seed<k>/sft_call_heavy, sft_balanced, "
                     "metrics.json): only the DPO stages run, into -o")
     ap.add_argument("--skip-on-policy", action="store_true", help="leave out the on-policy stage")
+    ap.add_argument("--skip-balanced", action="store_true", help="leave out the balanced-mix SFT (and so the on-policy stage, which starts from it)")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
@@ -98,6 +108,7 @@ def main(argv=None):
         if a.sft_from: row = {k: v for k, v in json.loads((src / "metrics.json").read_text()).items() if k in ("sft_call_heavy", "sft_balanced")}
         for mix, weights in (("sft_call_heavy", heavy), ("sft_balanced", RECIPE["case_weights"])):
             if a.only_on_policy or a.sft_from: break
+            if mix == "sft_balanced" and a.skip_balanced: continue
             train = records(a.records, seed, "train", weights)
             share = sum(r["meta"]["decisions"][0] == "tool_call" for r in train) / len(train)
             res = train_sft(SFTConfig(output_dir=str(d / mix), seed=seed, data_seed=seed, report_to="none", **recipe), str(tiny), train, live=False, progress=False)
@@ -105,7 +116,7 @@ def main(argv=None):
             print(seed, mix, row[mix], flush=True)
         heavy_dir = src / "sft_call_heavy"
         def dpo(name, start, pairs):
-            return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","),
+            return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
                                        loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads),
@@ -119,7 +130,7 @@ def main(argv=None):
             dres = dpo("dpo", heavy_dir, pairs)
             row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
-        if a.skip_on_policy:
+        if a.skip_on_policy or a.skip_balanced:
             d.mkdir(parents=True, exist_ok=True); (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n"); runs[seed] = row
             continue
         from transformers import AutoModelForCausalLM

@@ -32,6 +32,9 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
         "run every step; or a model directory / hub id. Never the weights on disk of a model changed in memory"})
     fused_lm_head: bool | None = field(default=None, metadata={"help": "TRL's fused LM head for the log-probs; None: on a GPU only (on a CPU the "
                                                                        "head on the completion tokens alone: the same log-probs, measured faster)"})
+    decision_tokens: int | None = field(default=None, metadata={"help": "train each completion only up to this many tokens past the first one "
+        "where chosen and rejected differ (the decision: call, answer or ask); the rest of the message (a call's arguments, an answer's "
+        "wording) gets neither DPO's gradient nor the `sft` loss term's. None: the whole message"})
     include_num_input_tokens_seen: str | bool = field(default=True, metadata={"help": "count input tokens (transformers' field, off there; "
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
@@ -59,6 +62,7 @@ class PairStats:
 def dpo_dataset(pairs: list[dict],  # pair lines (`toolft.pairs`): prompt, chosen, rejected, tools, type
                 tmpl: ChatTemplate,  # the model's template, with its tokenizer
                 cfg: MaskConfig = MaskConfig(),  # `think` / `think_format` as in SFT; `max_length` drops longer pairs whole
+                decision_tokens: int | None = None,  # keep each completion up to this many tokens past where chosen and rejected first differ
                ):
     "(datasets.Dataset of prompt_ids / chosen_ids / rejected_ids / type, PairStats), tokenized by toolft's `pair_tokens`"
     from datasets import Dataset
@@ -68,8 +72,11 @@ def dpo_dataset(pairs: list[dict],  # pair lines (`toolft.pairs`): prompt, chose
         except RenderError as e: raise RenderError(f"pair {i} ({p.get('id', '?')}): {e}") from e
         if cfg.max_length and len(pt.prompt_ids) + max(len(pt.chosen_ids), len(pt.rejected_ids)) > cfg.max_length:
             st.too_long += 1; continue
-        typ = p.get("type") or ""
-        for k, v in (("prompt_ids", pt.prompt_ids), ("chosen_ids", pt.chosen_ids), ("rejected_ids", pt.rejected_ids), ("type", typ)): cols[k].append(v)
+        typ, chosen, rejected = p.get("type") or "", pt.chosen_ids, pt.rejected_ids
+        if decision_tokens:  # the shared tokens before the decision cancel in DPO's margin; the ones after it are cut
+            d = next((k for k, (a, b) in enumerate(zip(chosen, rejected)) if a != b), min(len(chosen), len(rejected)))
+            chosen, rejected = chosen[:d + decision_tokens], rejected[:d + decision_tokens]
+        for k, v in (("prompt_ids", pt.prompt_ids), ("chosen_ids", chosen), ("rejected_ids", rejected), ("type", typ)): cols[k].append(v)
         st.kept += 1; st.tokens += len(pt.prompt_ids) + len(pt.chosen_ids) + len(pt.rejected_ids)
         st.by_type[typ] = st.by_type.get(typ, 0) + 1
     return Dataset.from_dict(cols), st
@@ -179,8 +186,8 @@ def train_dpo(args: DPOConfig,
     if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
     model_args, tok, tmpl = start_run(args, model_args)
     def data():
-        ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config())
-        return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config())[0] if args.eval_data else None
+        ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config(), args.decision_tokens)
+        return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config(), args.decision_tokens)[0] if args.eval_data else None
     ds, stats, eval_ds = prepare_once(args, "dpo", data)
     with quiet(not progress): model = load_model(model_args) if model is None else model
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
