@@ -39,6 +39,7 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
     def __post_init__(self):
+        if self.decision_tokens is not None and self.decision_tokens < 1: raise ValueError(f"decision_tokens must be None or at least 1, got {self.decision_tokens}")
         if self.reference == "precompute":
             if self.sync_ref_model: raise ValueError("sync_ref_model moves the reference during training: use reference='copy'")
             if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # TRL shares the precomputed log-probs through a datasets cache file,
