@@ -3,7 +3,7 @@
 Per seed, on the embedded world:
 1. SFT the embedded model on a tool-call-heavy mix (>= 90% of records whose first reply is a call) and, for comparison,
    on the demo's balanced mix (same recipe, same steps);
-2. build preference pairs automatically (`toolft.pairs.build_pairs`, all seven types, scorer-verified) from fresh train
+2. build preference pairs automatically (`toolft.pairs.build_pairs`, scorer-verified; `--types`, default all) from fresh train
    records, and run DPO from the call-heavy SFT model;
 3. on-policy pairs from the balanced SFT model's own failures (`toolft.pairs.on_policy_pairs`: sampled first replies
    of fresh call records that a scorer fails, against the annotated reply), and DPO from the balanced model on them;
@@ -53,7 +53,7 @@ def main(argv=None):
     ap.add_argument("--records", type=int, default=8000, help="SFT training records per mix")
     ap.add_argument("--sft-steps", type=int, default=800)
     ap.add_argument("--pair-records", type=int, default=1200, help="fresh train records the DPO pairs are built from (non-call cases weighted 3:1)")
-    ap.add_argument("--types", default=None, help="pair types for DPO, comma-separated (default: all seven)")
+    ap.add_argument("--types", default=None, help="pair types for DPO, comma-separated (default: every type in toolft.pairs.PAIR_TYPES)")
     ap.add_argument("--loss-type", default="sigmoid", help="TRL's loss_type, comma-separated (sigmoid,sft: DPO plus an NLL term on chosen)")
     ap.add_argument("--loss-weights", default=None, help="TRL's loss_weights, comma-separated, one per loss type (default: 1 each)")
     ap.add_argument("--dpo-steps", type=int, default=200)

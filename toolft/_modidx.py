@@ -409,6 +409,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.pairs._hallucinated_answer': ('pairs.html#_hallucinated_answer', 'toolft/pairs.py'),
                               'toolft.pairs._ignored_result': ('pairs.html#_ignored_result', 'toolft/pairs.py'),
                               'toolft.pairs._malformed_call': ('pairs.html#_malformed_call', 'toolft/pairs.py'),
+                              'toolft.pairs._needless_refusal': ('pairs.html#_needless_refusal', 'toolft/pairs.py'),
                               'toolft.pairs._other': ('pairs.html#_other', 'toolft/pairs.py'),
                               'toolft.pairs._pair_errors': ('pairs.html#_pair_errors', 'toolft/pairs.py'),
                               'toolft.pairs._plausible_call': ('pairs.html#_plausible_call', 'toolft/pairs.py'),

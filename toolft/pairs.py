@@ -108,8 +108,8 @@ from .validate import scalars, appears
 from .records import words, asks_for_argument
 from jsonschema import Draft202012Validator
 
-PAIR_TYPES = ("hallucinated_answer", "unnecessary_call", "guessed_argument", "repeated_question", "forced_call", "ignored_result", "excessive_calls", "malformed_call")
-DIMENSION = {"hallucinated_answer": "decision", "unnecessary_call": "no_tool", "guessed_argument": "clarification", "repeated_question": "decision", "forced_call": "decision",
+PAIR_TYPES = ("hallucinated_answer", "unnecessary_call", "guessed_argument", "repeated_question", "forced_call", "needless_refusal", "ignored_result", "excessive_calls", "malformed_call")
+DIMENSION = {"hallucinated_answer": "decision", "unnecessary_call": "no_tool", "guessed_argument": "clarification", "repeated_question": "decision", "forced_call": "decision", "needless_refusal": "decision",
              "ignored_result": "grounding", "excessive_calls": "call_count", "malformed_call": "schema_validity"}  # broken text: format_validity
 _NAMES = ("Springfield", "Riverton", "Lakeside", "Fairview", "Georgetown", "Greenville")  # made-up values: never read from the conversation
 _PEOPLE = ("Alex Morgan", "Sam Taylor", "Jordan Lee", "Casey Brooks")
@@ -267,6 +267,14 @@ def _forced_call(rec, g, k, rng):
     return _call_msg([call]), f"calls {call['name']} although the offered tools cannot do what was asked"
 
 
+_REFUSALS = ("Sorry, I can't do that: none of my tools can help with it.", "I'm unable to help with that here; the available tools can't do it.",
+             "Sorry, none of the offered tools can do that, so I can't help.")  # each one `infer_decision` reads as cannot_answer
+
+
+def _needless_refusal(rec, g, k, rng):
+    return {"role": "assistant", "content": rng.choice(_REFUSALS)}, f"declines, saying the tools cannot help, instead of calling {[c['name'] for c in g.calls]}"
+
+
 def _ignored_result(rec, g, k, rng):
     vals = key_values(g)
     text, swapped = _swap_values(g.answer or "", vals, rng)
@@ -295,6 +303,7 @@ def _malformed_call(rec, g, k, rng, fmt=None, tmpl=None):
 
 _BUILDERS = {"hallucinated_answer": (_hallucinated_answer, ("tool_call",)), "unnecessary_call": (_unnecessary_call, ("answer",)),
              "guessed_argument": (_guessed_argument, ("clarify",)), "repeated_question": (_repeated_question, ("tool_call",)), "forced_call": (_forced_call, ("cannot_answer",)),
+             "needless_refusal": (_needless_refusal, ("tool_call",)),
              "ignored_result": (_ignored_result, ("answer",)), "excessive_calls": (_excessive_calls, ("tool_call",)),
              "malformed_call": (_malformed_call, ("tool_call",))}
 
@@ -305,7 +314,7 @@ def applies(kind: str, g: Gold,
     if g.decision not in _BUILDERS[kind][1]: return False
     if kind == "repeated_question": return messages is not None and earlier_question(messages[:g.k], g.tools) is not None
     if kind == "unnecessary_call": return bool(g.tools) and not g.observations  # a fresh direct answer, tools offered
-    if kind == "forced_call": return bool(g.tools)
+    if kind in ("forced_call", "needless_refusal"): return bool(g.tools)
     if kind == "ignored_result": return bool(g.observations)
     return True
 
