@@ -43,7 +43,7 @@ demo: $(VENV)/.installed-train
 # Two workers (pytest-xdist): each notebook is its own process with one torch thread, so two run at once on a 2-core box;
 # the browser tests share one JupyterLab server and stay together on one worker (their xdist_group).
 test: install browser
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n 2 --dist loadgroup --durations=15
 
 # Headless Chromium for tests/test_browser.py (driven by the Python `playwright` package, never
 # `playwright install`): Debian's package, installed only when missing (needs root, as on CI).
