@@ -39,7 +39,7 @@ from _common import seed_metrics, spread, spread_bars
 
 DECISION_TYPES = ("unnecessary_call", "forced_call", "guessed_argument", "hallucinated_answer")
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "gold_calls_per_turn",
-        "empty_replies", "repeated_calls")
+        "empty_replies", "malformed_replies", "repeated_calls")
 
 
 def metrics_of(res) -> dict:
@@ -48,10 +48,13 @@ def metrics_of(res) -> dict:
     trajs = [t for t in res.trajectories if t.steps]
     calls = [[(c["name"], json.dumps(c["arguments"], sort_keys=True)) for s in t.steps for c in s["parsed"].calls] for t in trajs]
     gold = [sum(len(g.acceptable or g.calls) for g in t.golds) for t in trajs]
-    empty = [s for t in trajs for s in t.steps if not s["parsed"].calls and not s["parsed"].content.strip()]
+    # a malformed reply (a call that does not parse) reads as no call and no text: counted apart, empty means well-formed and empty
+    empty = [s for t in trajs for s in t.steps if not s["parsed"].calls and not s["parsed"].content.strip() and s["parsed"].ok]
+    malformed = [s for t in trajs for s in t.steps if not s["parsed"].ok]
     return {"macro_f1": m["macro_f1"], "arguments": m["arguments"], "tool_selection": m["tool_selection"], "format_validity": m["format_validity"],
             "trajectory_success": m["trajectory"]["success"], "calls_per_turn": round(sum(map(len, calls)) / len(trajs), 4),
             "gold_calls_per_turn": round(sum(gold) / len(trajs), 4), "empty_replies": round(len(empty) / sum(len(t.steps) for t in trajs), 4),
+            "malformed_replies": round(len(malformed) / sum(len(t.steps) for t in trajs), 4),
             "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs)}
 
 

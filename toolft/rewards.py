@@ -352,12 +352,15 @@ def _score(self: RewardScorer, completion, dp: DecisionPoint, prompt: str) -> di
         why = next(((i, v.reason) for i, v in vals if v.reason and v.value < COMPONENTS[n].high), None)
         if why: reasons[n] = (f"step {why[0]}: " if len(per) > 1 else "") + why[1]
     calls = [c for p, _ in steps for c in p.calls]
+    # A call that does not parse is still a call the turn made: counted, so a broken repeat no longer escapes the cost that a
+    # well-formed one pays
+    broken = sum(1 for p, _ in steps if not p.calls and (p.error or "").startswith("malformed_call"))
     gold_calls = [c for g in reached for c in g.calls]
     need = sum(len(g.acceptable or g.calls) for g in reached)
     dup = len(calls) - len({_ckey(c) for c in calls}) - (len(gold_calls) - len({_ckey(c) for c in gold_calls}))
-    extra = max(len(calls) - need, dup, 0)
+    extra = max(len(calls) + broken - need, dup, 0)
     comps["cost"] = -min(1.0, extra / max(1, need)) if extra else 0.0
-    if extra: reasons["cost"] = f"extra_calls: {len(calls)} calls" + (f", {dup} repeated" if dup > 0 else "") + f"; the gold needs {need}"
+    if extra: reasons["cost"] = f"extra_calls: {len(calls)} calls" + (f" and {broken} malformed" if broken else "") + (f", {dup} repeated" if dup > 0 else "") + f"; the gold needs {need}"
     return self._total({n: comps.get(n) for n in COMPONENTS}, reasons)
 
 
