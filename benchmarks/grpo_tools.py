@@ -51,10 +51,11 @@ def metrics_of(res) -> dict:
     # a malformed reply (a call that does not parse) reads as no call and no text: counted apart, empty means well-formed and empty
     empty = [s for t in trajs for s in t.steps if not s["parsed"].calls and not s["parsed"].content.strip() and s["parsed"].ok]
     malformed = [s for t in trajs for s in t.steps if not s["parsed"].ok]
+    replies = sum(len(t.steps) for t in trajs)
     return {"macro_f1": m["macro_f1"], "arguments": m["arguments"], "tool_selection": m["tool_selection"], "format_validity": m["format_validity"],
             "trajectory_success": m["trajectory"]["success"], "calls_per_turn": round(sum(map(len, calls)) / len(trajs), 4),
-            "gold_calls_per_turn": round(sum(gold) / len(trajs), 4), "empty_replies": round(len(empty) / sum(len(t.steps) for t in trajs), 4),
-            "malformed_replies": round(len(malformed) / sum(len(t.steps) for t in trajs), 4),
+            "gold_calls_per_turn": round(sum(gold) / len(trajs), 4), "empty_replies": round(len(empty) / replies, 4),
+            "malformed_replies": round(len(malformed) / replies, 4),
             "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs)}
 
 

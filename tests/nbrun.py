@@ -2,7 +2,8 @@
 
 Kept apart from the test modules so that a forked process imports only this (the fork server unpickles `run_notebook`
 by its module) and nothing of pytest's collection: no browser check, no notebook list."""
-import contextlib, multiprocessing, os, sys
+import multiprocessing, os, sys
+from unittest import mock
 from pathlib import Path
 
 NBS = Path(__file__).parent.parent / "nbs"
@@ -15,21 +16,10 @@ def forkserver():
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     env = {"OMP_NUM_THREADS": "1"} if "PYTEST_XDIST_WORKER" in os.environ else {}  # two notebooks at once on a 2-core box: one torch thread each unless a cell asks
-    with _environ(**{k: v for k, v in env.items() if k not in os.environ}):
+    with mock.patch.dict(os.environ, {k: v for k, v in env.items() if k not in os.environ}):
         from multiprocessing import forkserver
         forkserver.ensure_running()  # the server (and so every notebook forked from it) reads the environment now, before torch is imported
     return ctx
-
-
-@contextlib.contextmanager
-def _environ(**values):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try: yield
-    finally:
-        for k, v in saved.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
 
 
 def run_notebook(nb: str, skip: list, log: str):
