@@ -435,6 +435,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'toolft.parse': { 'toolft.parse.OutputFormat': ('parse.html#outputformat', 'toolft/parse.py'),
                               'toolft.parse.OutputFormat.__repr__': ('parse.html#outputformat.__repr__', 'toolft/parse.py'),
                               'toolft.parse.Parsed': ('parse.html#parsed', 'toolft/parse.py'),
+                              'toolft.parse.Parsed.kind': ('parse.html#parsed.kind', 'toolft/parse.py'),
                               'toolft.parse.Parsed.message': ('parse.html#parsed.message', 'toolft/parse.py'),
                               'toolft.parse.Parsed.ok': ('parse.html#parsed.ok', 'toolft/parse.py'),
                               'toolft.parse._as_call': ('parse.html#_as_call', 'toolft/parse.py'),

@@ -162,6 +162,11 @@ class Parsed:
     @property
     def ok(self) -> bool: return self.error is None
 
+    @property
+    def kind(self) -> str | None:
+        "The error's kind (`malformed_call`, `bad_output`, ...): the part of `error` before the colon; None when well formed"
+        return self.error.split(":", 1)[0] if self.error else None
+
     def message(self) -> dict:
         "The canonical assistant message"
         m = {"role": "assistant", "content": self.content}

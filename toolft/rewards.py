@@ -354,7 +354,7 @@ def _score(self: RewardScorer, completion, dp: DecisionPoint, prompt: str) -> di
     calls = [c for p, _ in steps for c in p.calls]
     # A call that does not parse is still a call the turn made: counted, so a broken repeat no longer escapes the cost that a
     # well-formed one pays
-    broken = sum(1 for p, _ in steps if not p.calls and (p.error or "").startswith("malformed_call"))
+    broken = sum(1 for p, _ in steps if not p.calls and p.kind == "malformed_call")
     gold_calls = [c for g in reached for c in g.calls]
     need = sum(len(g.acceptable or g.calls) for g in reached)
     dup = len(calls) - len({_ckey(c) for c in calls}) - (len(gold_calls) - len({_ckey(c) for c in gold_calls}))
