@@ -68,7 +68,7 @@ else:
     t = time.time()
     res = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **fields), str(start), rows, tools=world_tools, live=False, progress=False,
                      model=AutoModelForCausalLM.from_pretrained(start))
-    info = {"steps": len(res.history), "rows": len(rows)}
+    info = {"steps": res.steps, "rows": res.rows}
 seconds = time.time() - t
 result = evaluate(res.model)
 result.save(out / "eval")  # every trajectory's replies, parses and scores (samples.jsonl), and the report
