@@ -105,11 +105,11 @@ def trajectories(records: Iterable[dict], cfg: EvalConfig = EvalConfig()) -> lis
 
 # %% ../nbs/32_eval.ipynb #08e0f25f
 def observe_call(reg: ToolRegistry | None, call: dict) -> tuple[str, bool]:
-    "(observation text, runnable) for one call: what the model gets back, the registry's result or its error as JSON (evaluation and GRPO rollouts alike)"
+    "(observation text, runnable) for one call: what the model gets back (evaluation and GRPO rollouts alike), the registry's `Observation.content`: its result, or its error's message"
     if reg is None or call["name"] not in reg or reg.tools[call["name"]].fn is None:
         return json.dumps({"error": f"tool {call['name']!r} cannot be executed here"}), False
     o = reg.execute(call["name"], call["arguments"])
-    return (json.dumps(o.value) if o.ok else json.dumps({"error": o.error})), True
+    return o.content, True  # the text training data records (the world's conversations are built from it), not the bare failure kind
 
 
 def run_eval(records: list[dict],  # canonical evaluation records
