@@ -6,18 +6,20 @@ held-out conversations (seed K + 1, whole conversations with the tools executed,
 
 - `--stage sft` starts from RUN/tiny on the demo's own training conversations (seed K, the recipe's case mix);
 - `--stage grpo` starts from `--from` (a stage name under RUN, default `dpo` as in the demo, or any model directory) on the
-  user turns of the recipe's fresh conversations (seed K + 10), as `run_demo` does.
+  user turns of the recipe's fresh conversations (seed K + 10), as `run_demo` does;
+- `--stage eval` trains nothing: it evaluates `--from` (e.g. a model saved before an evaluation fix) as the demo does.
 
 (The DPO stage has its own script with pair filters: `benchmarks/demo_dpo.py`.) Writes OUT/metrics.json: the headline
 metrics of the new model (and of the starting model with `--eval-start`), the hack indicators of `benchmarks/grpo_tools.py`
 (calls per turn against the gold's, repeated calls, well-formed empty replies, malformed replies), the training history and
-the command's arguments; the new model is saved to OUT/<stage>, its evaluation (every trajectory, `samples.jsonl`) to OUT/eval. Prints one summary line.
+the command's arguments, trajectory success per case type; the new model is saved to OUT/<stage>, its evaluation (every trajectory, `samples.jsonl`) to OUT/eval. Prints one summary line.
 
     .venv/bin/python benchmarks/demo_stage.py --run runs/demo --seed 0 --stage grpo --from sft --eval-start -o runs/stage/grpo_from_sft
     .venv/bin/python benchmarks/demo_stage.py --run runs/demo --seed 0 --stage sft --set '{"multiturn": "auto", "max_seconds": null}' -o runs/stage/sft_auto
     .venv/bin/python benchmarks/demo_stage.py --run runs/demo --seed 0 --stage grpo --from runs/stage/sft_auto/sft -o runs/stage/sft_auto_grpo
+    .venv/bin/python benchmarks/demo_stage.py --run runs/demo --seed 0 --stage eval --from sft -o runs/stage/sft_again
 """
-import argparse, json, sys, time
+import argparse, json, sys, time, types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -34,8 +36,8 @@ from toolft.evaluate import run_eval, HFGenerator
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--run", required=True, help="a `toolft demo` output directory")
 ap.add_argument("--seed", type=int, required=True, help="the demo's seed")
-ap.add_argument("--stage", required=True, choices=["sft", "grpo"])
-ap.add_argument("--from", dest="start", default=None, help="grpo: the starting model, a stage of RUN (sft, dpo) or a directory (default: dpo)")
+ap.add_argument("--stage", required=True, choices=["sft", "grpo", "eval"])
+ap.add_argument("--from", dest="start", default=None, help="grpo, eval: the starting (evaluated) model, a stage of RUN (sft, dpo) or a directory (default: dpo)")
 ap.add_argument("--set", default="{}", help="JSON: fields of RECIPE[stage] to change (SFTConfig / GRPOConfig fields)")
 ap.add_argument("--eval-start", action="store_true", help="also evaluate the starting model")
 ap.add_argument("--threads", type=int, default=1, help="torch threads (the recipe's own count is replaced)")
@@ -52,8 +54,23 @@ def evaluate(model):
     return run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole_conversations(seed), progress=False)
 
 
-fields = cfg[a.stage] | {"torch_threads": a.threads} | json.loads(a.set)
-if a.stage == "sft":
+def trajectory_by_case(result) -> dict:
+    "{case type: trajectory success over its user turns}"
+    by = {}
+    for row in result.samples():
+        if row["trajectory"] is not None: by.setdefault(row["case"], []).append(row["trajectory"]["success"])
+    return {c: round(sum(v) / len(v), 4) for c, v in sorted(by.items())}
+
+
+fields = cfg.get(a.stage, {}) | {"torch_threads": a.threads} | json.loads(a.set)
+if a.stage != "sft":
+    start = Path(a.start or "dpo")
+    start = start if start.exists() else run / start
+if a.stage == "eval":
+    t = time.time()
+    res = types.SimpleNamespace(model=AutoModelForCausalLM.from_pretrained(start), history=[])
+    info = {}
+elif a.stage == "sft":
     from toolft.sft import SFTConfig, train_sft
     start = run / "tiny"
     train, _, _ = prepare(synthesize(cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")), None, tools=reg, replay=True, skip_invalid=True)
@@ -62,8 +79,6 @@ if a.stage == "sft":
     info = {"steps": res.steps, "tokens": res.tokens}
 else:
     from toolft.grpo import GRPOConfig, train_grpo
-    start = Path(a.start or "dpo")
-    start = start if start.exists() else run / start
     rows = fresh_records(fields.pop("records"), seed + 10, cfg, reg)[0]
     t = time.time()
     res = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **fields), str(start), rows, tools=world_tools, live=False, progress=False,
@@ -73,10 +88,10 @@ seconds = time.time() - t
 result = evaluate(res.model)
 result.save(out / "eval")  # every trajectory's replies, parses and scores (samples.jsonl), and the report
 m = {"args": vars(a), "start": str(start), "seconds": round(seconds, 1), **info, "headline": _headline(result), "first_replies": _headline(first_replies(result)),
-     "hack": metrics_of(result), "history": res.history}
+     "hack": metrics_of(result), "trajectory_by_case": trajectory_by_case(result), "history": res.history}
 if a.eval_start:
     r0 = evaluate(AutoModelForCausalLM.from_pretrained(start))
-    m["start_headline"], m["start_hack"] = _headline(r0), metrics_of(r0)
+    m["start_headline"], m["start_hack"], m["start_trajectory_by_case"] = _headline(r0), metrics_of(r0), trajectory_by_case(r0)
 (out / "metrics.json").write_text(json.dumps(m, indent=1, default=str))
 keys = ("macro_f1", "tool_selection", "arguments", "trajectory_success", "calls_per_turn", "gold_calls_per_turn", "repeated_calls", "empty_replies", "malformed_replies")
 print(json.dumps({"seconds": round(seconds), **{k: m["hack"][k] for k in keys}, **({"start": {k: m["start_hack"][k] for k in keys}} if a.eval_start else {})}))

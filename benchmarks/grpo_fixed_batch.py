@@ -11,9 +11,10 @@ directory, picks P rows at random and then, with a fresh optimizer (AdamW at --l
 Prints one JSON line per step. A control for the training-reward curve of a real run is `benchmarks/demo_stage.py` with
 `--set '{"learning_rate": 1e-30}'`: the same prompts in the same order with no update.
 
-    .venv/bin/python benchmarks/grpo_fixed_batch.py --run runs/demo --seed 0 --start runs/stage/sft_auto/sft --prompts 4 --steps 20 --lr 5e-5
+    .venv/bin/python benchmarks/grpo_fixed_batch.py --seed 0 --start runs/stage/sft_auto/sft --prompts 4 --steps 20 --lr 5e-5
+    .venv/bin/python benchmarks/grpo_fixed_batch.py --seed 0 --start runs/stage/sft_auto/sft --prompts 4 --steps 20 --lr 0   # the control: no update
 """
-import argparse, json, random, sys
+import argparse, json, random, sys, tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -21,7 +22,7 @@ import _common  # noqa: F401  (the benchmarks' environment)
 import torch
 from transformers import AutoModelForCausalLM
 from toolft.demo import RECIPE, fresh_records
-from toolft.world import world_tools
+from toolft.world import world_tools, CASES
 from toolft.grpo import GRPOConfig, train_grpo
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -29,27 +30,28 @@ ap.add_argument("--seed", type=int, default=0, help="the demo's seed (the rows a
 ap.add_argument("--start", required=True, help="the starting model's directory")
 ap.add_argument("--prompts", type=int, default=4, help="rows in the fixed batch (each gets the recipe's num_generations rollouts)")
 ap.add_argument("--steps", type=int, default=20)
-ap.add_argument("--lr", type=float, default=5e-5)
+ap.add_argument("--lr", type=float, default=5e-5, help="0: the control, rollouts and scores with no update")
 ap.add_argument("--optimizer", default="adamw", choices=["adamw", "sgd"])
-ap.add_argument("--case", default=None, help="only rows of this case type (e.g. failed_tool)")
+ap.add_argument("--case", default=None, choices=CASES, help="only rows of this case type (e.g. failed_tool)")
 ap.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: the recipe's)")
 ap.add_argument("--threads", type=int, default=2)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
-fields = {k: v for k, v in RECIPE["grpo"].items() if k != "records"} | {"max_steps": 1, "learning_rate": 1e-30, "torch_threads": a.threads} | ({"temperature": a.temperature} if a.temperature else {})
+fields = {k: v for k, v in RECIPE["grpo"].items() if k != "records"} | {"max_steps": 1, "learning_rate": 1e-30, "torch_threads": a.threads} | ({"temperature": a.temperature} if a.temperature is not None else {})
 records = fresh_records(RECIPE["grpo"]["records"], a.seed + 10, RECIPE, world_tools())[0]
 # one step at a negligible learning rate builds TRL's trainer exactly as a run does; the steps below use their own optimizer
-res = train_grpo(GRPOConfig(output_dir="/tmp/grpo_fixed_batch", seed=a.seed, **fields), a.start, records, tools=world_tools, live=False, progress=False,
+res = train_grpo(GRPOConfig(output_dir=tempfile.mkdtemp(prefix="grpo_fixed_batch"), seed=a.seed, **fields), a.start, records, tools=world_tools, live=False, progress=False,
                  model=AutoModelForCausalLM.from_pretrained(a.start))
 tr = res.trainer
 model = tr.model.train()
 random.seed(a.seed)
 pool = [i for i in range(len(tr.train_dataset)) if a.case is None or json.loads(tr.train_dataset[i]["gold"])["steps"][0]["case"] == a.case]
+if len(pool) < a.prompts: raise SystemExit(f"{len(pool)} rows of case {a.case}, fewer than --prompts {a.prompts}")
 rows = [tr.train_dataset[i] for i in random.sample(pool, a.prompts)]
 
 
 def rollouts():
-    "One batch of fresh rollouts of the fixed rows, scored and with advantages, as TRL builds a training batch; and its mean reward"
+    "One batch of fresh rollouts of the fixed rows, scored and with advantages, as TRL builds a training batch; its mean reward; the share of rows whose rollouts all scored alike"
     out = tr._generate_and_score_completions([r for r in rows for _ in range(tr.num_generations)])
     return out, tr._metrics["train"]["reward"][-1], tr._metrics["train"]["frac_reward_zero_std"][-1]
 
@@ -62,7 +64,7 @@ def logp(out) -> torch.Tensor:
 
 
 def step(out) -> float:
-    loss = tr._compute_loss(model, out)
+    loss = tr.compute_loss(model, out)
     loss.backward(); opt.step(); opt.zero_grad()
     return loss.item()
 
@@ -72,12 +74,12 @@ out, reward, zero = rollouts()
 before = logp(out); loss = step(out); change = logp(out) - before
 adv = out["advantages"]
 pos, neg = change[adv > 0.1], change[adv < -0.1]
-print(json.dumps({"step": 0, "reward": round(reward, 4), "zero_std_groups": zero, "loss": loss,
+print(json.dumps({"step": 0, "reward": round(reward, 4), "zero_spread_share": zero, "loss": loss,
                   "logp_change_positive": round(pos.mean().item(), 4) if len(pos) else None, "logp_change_negative": round(neg.mean().item(), 4) if len(neg) else None,
-                  "correlation": round(torch.corrcoef(torch.stack([change, adv]))[0, 1].item(), 4) if adv.std() > 0 else None}), flush=True)
+                  "correlation": round(torch.corrcoef(torch.stack([change, adv]))[0, 1].item(), 4) if adv.std() > 0 and change.std() > 0 else None}), flush=True)
 history = [reward]
 for k in range(1, a.steps):
     out, reward, zero = rollouts()
     step(out); history.append(reward)
-    print(json.dumps({"step": k, "reward": round(reward, 4), "zero_std_groups": zero}), flush=True)
-print(json.dumps({"first_3_steps": round(sum(history[:3]) / 3, 4), "last_3_steps": round(sum(history[-3:]) / 3, 4)}))
+    print(json.dumps({"step": k, "reward": round(reward, 4), "zero_spread_share": zero}), flush=True)
+print(json.dumps({"first_3_steps": round(sum(history[:3]) / len(history[:3]), 4), "last_3_steps": round(sum(history[-3:]) / len(history[-3:]), 4)}))

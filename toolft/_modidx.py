@@ -275,6 +275,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'toolft.grpo.ToolftGRPOTrainer._calculate_rewards': ( 'grpo.html#toolftgrpotrainer._calculate_rewards',
                                                                                    'toolft/grpo.py'),
                              'toolft.grpo.ToolftGRPOTrainer._generate': ('grpo.html#toolftgrpotrainer._generate', 'toolft/grpo.py'),
+                             'toolft.grpo.ToolftGRPOTrainer._generate_and_score_completions': ( 'grpo.html#toolftgrpotrainer._generate_and_score_completions',
+                                                                                                'toolft/grpo.py'),
                              'toolft.grpo._diff': ('grpo.html#_diff', 'toolft/grpo.py'),
                              'toolft.grpo._is_factory': ('grpo.html#_is_factory', 'toolft/grpo.py'),
                              'toolft.grpo._prompt_features': ('grpo.html#_prompt_features', 'toolft/grpo.py'),

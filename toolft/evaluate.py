@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Protocol
 from .parse import Parsed, parse_output, output_format, OutputFormat, FORMATS
 from .score import Gold, Score, gold_turns, score_turn, predicted_class, check_calls, CLASSES, SCORERS
 from .templates import ChatTemplate
-from .tools import ToolRegistry
+from .tools import ToolRegistry, Observation
 from .validate import record_registry
 
 # %% auto #0
@@ -107,7 +107,7 @@ def trajectories(records: Iterable[dict], cfg: EvalConfig = EvalConfig()) -> lis
 def observe_call(reg: ToolRegistry | None, call: dict) -> tuple[str, bool]:
     "(observation text, runnable) for one call: what the model gets back (evaluation and GRPO rollouts alike), the registry's `Observation.content`: its result, or its error's message"
     if reg is None or call["name"] not in reg or reg.tools[call["name"]].fn is None:
-        return json.dumps({"error": f"tool {call['name']!r} cannot be executed here"}), False
+        return Observation.failure("not_executable", f"tool {call['name']!r} cannot be executed here").content, False
     o = reg.execute(call["name"], call["arguments"])
     return o.content, True  # the text training data records (the world's conversations are built from it), not the bare failure kind
 

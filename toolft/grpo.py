@@ -233,6 +233,11 @@ class ToolftGRPOTrainer(GRPOTrainer):
             self._metrics[mode]["tools/failure_frequency"][-1] = (n[1] / n[0]).item() if n[0] > 0 else 0.0
         return out
 
+    def _generate_and_score_completions(self, inputs):
+        out = super()._generate_and_score_completions(inputs)
+        self.rollouts["advantages"] = out["advantages"].tolist()  # what the loss weights each of this process's rollouts by
+        return out
+
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         if self.scorer is not None:
