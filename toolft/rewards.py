@@ -14,6 +14,7 @@ from .score import Gold, Score, gold_turns, key_values, SCORERS, acceptable_of, 
 from .templates import ChatTemplate, RenderError
 from .tools import Tool, ToolRegistry, load_tools
 from .validate import failed
+from .evaluate import observe_call
 
 # %% auto #0
 __all__ = ['GOLD_COLUMN', 'COMPONENTS', 'DEFAULT_WEIGHTS', 'PROBES', 'DecisionPoint', 'decision_points', 'reward_rows',
@@ -283,11 +284,9 @@ def _execution(self: RewardScorer, gold: Gold, p: Parsed, obs: list | None) -> S
         if fn is None: bad.append(f"unknown_tool: {c['name']!r} is not offered"); continue
         errs = list(_validator(_ckey(fn.get("parameters") or {"type": "object"})).iter_errors(c["arguments"]))
         if errs: bad.append(f"invalid_arguments: {c['name']}: {errs[0].message[:80]}"); continue
-        if obs is not None and j < len(obs): ok, detail = not failed(obs[j]), obs[j]  # the rollout ran it: read its result
-        elif c["name"] not in self.registry or self.registry.tools[c["name"]].fn is None: ok, detail = False, "not_executable: no implementation"
-        else:
-            o = self.registry.execute(c["name"], c["arguments"])
-            ok, detail = o.ok, o.content
+        # the rollout ran it: read its result; else run it as evaluation and rollouts do (a tool with no implementation: an error)
+        detail = obs[j] if obs is not None and j < len(obs) else observe_call(self.registry, c)[0]
+        ok = not failed(detail)
         if not ok and not any(check_call(c, e, gold.tools) is None for e in expected):  # the gold's own call may fail on purpose
             bad.append(f"tool_error: {c['name']}: {str(detail)[:80]}")
     return Score(1 - len(bad) / len(p.calls), bad[0] if bad else None)
