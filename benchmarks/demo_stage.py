@@ -39,6 +39,7 @@ ap.add_argument("--seed", type=int, required=True, help="the demo's seed")
 ap.add_argument("--stage", required=True, choices=["sft", "grpo", "eval"])
 ap.add_argument("--from", dest="start", default=None, help="grpo, eval: the starting (evaluated) model, a stage of RUN (sft, dpo) or a directory (default: dpo)")
 ap.add_argument("--set", default="{}", help="JSON: fields of RECIPE[stage] to change (SFTConfig / GRPOConfig fields)")
+ap.add_argument("--case-weights", default=None, help="grpo: JSON {case type: share} for the training rows (others 1), instead of the recipe's `case_weights`")
 ap.add_argument("--eval-start", action="store_true", help="also evaluate the starting model")
 ap.add_argument("--threads", type=int, default=1, help="torch threads (the recipe's own count is replaced)")
 ap.add_argument("-o", "--out", required=True)
@@ -79,7 +80,8 @@ elif a.stage == "sft":
     info = {"steps": res.steps, "tokens": res.tokens}
 else:
     from toolft.grpo import GRPOConfig, train_grpo
-    rows = fresh_records(fields.pop("records"), seed + 10, cfg, reg)[0]
+    mix = cfg | ({"case_weights": json.loads(a.case_weights)} if a.case_weights else {})
+    rows = fresh_records(fields.pop("records"), seed + 10, mix, reg)[0]
     t = time.time()
     res = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **fields), str(start), rows, tools=world_tools, live=False, progress=False,
                      model=AutoModelForCausalLM.from_pretrained(start))
