@@ -44,6 +44,7 @@ ap.add_argument("--eval-start", action="store_true", help="also evaluate the sta
 ap.add_argument("--threads", type=int, default=1, help="torch threads (the recipe's own count is replaced)")
 ap.add_argument("-o", "--out", required=True)
 a = ap.parse_args()
+if a.case_weights and a.stage != "grpo": ap.error("--case-weights sets the GRPO stage's rows; it has no effect with --stage " + a.stage)
 torch.set_num_threads(a.threads)
 run, seed, out, cfg, reg = Path(a.run), a.seed, Path(a.out), RECIPE, world_tools()
 out.mkdir(parents=True, exist_ok=True)
