@@ -15,7 +15,9 @@ Per seed, on the embedded world:
     .venv/bin/python benchmarks/overcalling.py --seeds 0 --sft-steps 300 --dpo-steps 60 --records 2000 -o /tmp/oc   # a quick look
 
 Writes OUT/seed<k>/metrics.json per seed, OUT/summary.json (mean and spread) and OUT/overcalling.html (plotly);
-`benchmarks/overcalling.py --summarize OUT` rebuilds the last two from every seed in OUT (seeds run as separate processes).
+`benchmarks/overcalling.py --summarize OUT` rebuilds the last two from every seed in OUT (seeds run as separate processes);
+`benchmarks/overcalling.py --export NAME=OUT [NAME=OUT ...] PATH` writes several recipes' per-seed numbers to one JSON file
+(`benchmarks/results/overcalling.json`, what `41_dpo` reads).
 """
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
@@ -170,6 +172,20 @@ def summarize(out: Path, args: dict | None = None) -> dict:
     return summary
 
 
+def export(recipes: dict, path: Path) -> dict:
+    "Each recipe's runs (name -> OUT) in one JSON file: per seed, the call-heavy SFT model's metrics and DPO's from it, and the run's arguments"
+    data = {}
+    for name, out in recipes.items():
+        runs = seed_metrics(out)
+        args = {k: v for k, v in (json.loads((Path(out) / "summary.json").read_text()).get("args") or {}).items() if k not in ("seeds", "out")}  # the recipe, not its last run's seeds
+        data[name] = {"out": str(out), "args": args,
+                      "seeds": {s: {"sft": {k: r["sft_call_heavy"][k] for k in KEYS}, "dpo": {k: r["sft_call_heavy+dpo"][k] for k in KEYS}}
+                                for s, r in runs.items() if "sft_call_heavy+dpo" in r}}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--summarize"]: summarize(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["--export"]: export(dict(a.split("=", 1) for a in sys.argv[2:-1]), Path(sys.argv[-1]))
     else: main()
