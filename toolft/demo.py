@@ -10,7 +10,7 @@ from .world import synthesize, world_tools, coverage, coverage_figure
 from .validate import prepare
 from .records import write_jsonl
 from .tiny import build_tiny
-from .evaluate import run_eval, HFGenerator, EvalConfig, EvalResult, write_report, step_means
+from .evaluate import run_eval, HFGenerator, EvalConfig, EvalResult, write_report, step_means, paired_turns
 from trl import ModelConfig
 from .sft import SFTConfig, train_sft
 from .pairs import build_pairs, on_policy_pairs, PairReport, PairView, pair_figure
@@ -177,6 +177,8 @@ def run_demo(out="runs/demo",  # output directory
                "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
                "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1)}
+    order = list(results)  # each stage against the one before it, turn by turn: what it fixed and broke, and whether that split could be chance
+    metrics["changes"] = {f"{b} → {a}": {k: paired_turns(results[b], results[a], k) for k in ("decision", "trajectory")} for b, a in zip(order, order[1:])}
     metrics["checks"] = stage_checks(metrics)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     _report(out, metrics, data, tmpl, run.mask_config(), histories, results, pair_info, dash)
@@ -246,9 +248,13 @@ def _table_html(m: dict) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = "".join(f"<tr><th>{html.escape(STAGE_NAMES.get(st, st))}</th>" + "".join(f"<td>{fmt(r[c])}</td>" for c in cols) + "</tr>" for st, r in rows.items())
     checks = "".join(f"<li>{'✓' if ok else '✗'} {html.escape(k)}</li>" for k, ok in m["checks"].items())
+    turns = lambda c: f"fixed {c['fixed']}, broke {c['broken']} (sign test p = {c['p']:.2g})"
+    changes = "".join(f"<li>{html.escape(step)}: decisions {turns(c['decision'])}; whole turns {turns(c['trajectory'])}</li>" for step, c in m.get("changes", {}).items())
     return (f"<table class=stages><tr><th>stage</th>{head}</tr>{body}</table><p class=note>First reply of every user turn, except grounding and "
             f"correctness (every reply: they judge answers given after tool results) and trajectory success (the whole turn: every call exact, the "
-            f"final answer right, as many calls as the gold). ↓: lower is better.</p><p>The bars:</p><ul>{checks}</ul>")
+            f"final answer right, as many calls as the gold). ↓: lower is better.</p><p>The bars:</p><ul>{checks}</ul>"
+            f"<p>Turn by turn, each stage against the one before (the same held-out turns; p: how likely so lopsided a split of the changed "
+            f"turns would be by chance):</p><ul>{changes}</ul>")
 
 
 def _report(out, metrics, data, tmpl, mask_cfg, histories, results, pair_info, dash) -> Path:

@@ -19,7 +19,7 @@ from .validate import record_registry
 __all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory',
            'trajectories', 'observe_call', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error',
            'score_bfcl', 'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame',
-           'TrajectoryView']
+           'TrajectoryView', 'sign_test', 'paired_turns']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
@@ -506,3 +506,41 @@ class TrajectoryView:
                        f"{td}{'<br>'.join(score(n, v, why) for n, (v, why) in r['scores'].items())}</td></tr>" for r in self.rows())
         return (f"<div><b>{html.escape(self.t.id)}</b> ({html.escape(self.t.case)}); hover a score for its reason</div><table style='border-collapse:collapse;font-size:12px' border=1 cellpadding=3>"
                 f"<tr><th>reply</th><th>gold</th><th>model</th><th>tool results it got</th><th>scores</th></tr>{body}</table>")
+
+# %% ../nbs/32_eval.ipynb #16283bd1
+def sign_test(k: int,  # discordant turns that went one way
+              n: int,  # discordant turns in all
+             ) -> float:
+    "Exact two-sided sign test: the chance of a split at least as lopsided as k of n if each turn went either way with probability 1/2"
+    from math import comb
+    if n == 0: return 1.0
+    return min(1.0, 2 * sum(comb(n, i) for i in range(min(k, n - k) + 1)) / 2 ** n)
+
+
+def _turn_ok(key: str):
+    "A per-turn pass/fail (None: does not apply) for `paired_turns`"
+    if key == "decision": return lambda t: predicted_class(t.steps[0]["parsed"], t.tools) == t.golds[0].decision
+    if key == "trajectory": return lambda t: EvalResult._trajectory(t)["success"]
+    if key not in SCORERS: raise ValueError(f"unknown key {key!r}: decision, trajectory or one of {', '.join(SCORERS)}")
+    return lambda t: None if t.steps[0]["scores"][key] is None else t.steps[0]["scores"][key].value == 1.0
+
+
+def paired_turns(before: EvalResult, after: EvalResult,  # two evaluations of the same records (trajectories matched by id)
+                 key: str = "decision",  # `decision` (the first reply's class is the gold's), `trajectory` (the whole turn succeeds) or a scorer (first reply scores 1)
+                ) -> dict:
+    "Turn by turn: how many turns `after` fixed and broke against `before`, their ids, and the sign test's p-value of that split"
+    ok = _turn_ok(key)
+    a = {t.id: t for t in before.trajectories if t.steps}
+    b = {t.id: t for t in after.trajectories if t.steps}
+    common = [i for i in a if i in b]
+    if not common: raise ValueError("no turn in common: paired_turns compares two evaluations of the same records")
+    fixed, broken, kept, failed = [], [], 0, 0
+    for i in common:
+        x, y = ok(a[i]), ok(b[i])
+        if x is None or y is None: continue
+        if x and y: kept += 1
+        elif not x and not y: failed += 1
+        else: (fixed if y else broken).append(i)
+    return {"key": key, "n": kept + failed + len(fixed) + len(broken), "fixed": len(fixed), "broken": len(broken), "both_right": kept, "both_wrong": failed,
+            "p": round(sign_test(len(fixed), len(fixed) + len(broken)), 4), "fixed_ids": fixed, "broken_ids": broken}
+
