@@ -16,8 +16,12 @@ Per seed, on the embedded world:
 
 Writes OUT/seed<k>/metrics.json per seed, OUT/summary.json (mean and spread) and OUT/overcalling.html (plotly);
 `benchmarks/overcalling.py --summarize OUT` rebuilds the last two from every seed in OUT (seeds run as separate processes);
-`benchmarks/overcalling.py --export NAME=OUT [NAME=OUT ...] PATH` writes several recipes' per-seed numbers to one JSON file
-(`benchmarks/results/overcalling.json`, what `41_dpo` reads).
+`benchmarks/overcalling.py --export NAME=OUT [NAME=OUT@round2 ...] PATH` writes several recipes' per-seed numbers to one JSON file
+(`benchmarks/results/overcalling.json`, what `41_dpo` reads; `@round2`: the second DPO round's model is the recipe's result).
+
+`--round2 N` adds a second DPO round from the DPO model on its own decision errors (on-policy pairs, `toolft.pairs.on_policy_pairs`):
+    .venv/bin/python benchmarks/overcalling.py --seeds 3,4,5 --skip-balanced --skip-on-policy --decision-tokens 1 --dpo-steps 120 \
+        --types unnecessary_call,forced_call,guessed_argument,hallucinated_answer,needless_refusal --loss-type sigmoid,sft --round2 600 --round2-steps 20 -o runs/oc_r2
 """
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
@@ -71,6 +75,12 @@ def main(argv=None):
                     "metrics.json): only the DPO stages run, into -o")
     ap.add_argument("--skip-on-policy", action="store_true", help="leave out the on-policy stage")
     ap.add_argument("--skip-balanced", action="store_true", help="leave out the balanced-mix SFT (and so the on-policy stage, which starts from it)")
+    ap.add_argument("--round2", type=int, default=0, help="a second DPO round from the DPO model on its own decision errors: sampled first replies of this many "
+                    "fresh records (every case type in equal shares) whose `decision` scorer fails, against the annotated reply; 0: none")
+    ap.add_argument("--round2-steps", type=int, default=40, help="DPO steps of the second round (its other settings: the first round's)")
+    ap.add_argument("--round2-balance", action="store_true", help="as many second-round pairs whose chosen reply is a call as pairs whose chosen "
+                    "reply is not (the larger side sampled down, seeded): the model's declined calls and its unnecessary calls weigh alike")
+    ap.add_argument("--round2-scorers", default="decision", help="which failing scorers' samples become the second round's pairs (comma-separated; 'all': every one)")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
@@ -117,8 +127,8 @@ def main(argv=None):
             row[mix] = evaluate(res.model, res.tokenizer) | {"first_reply_calls": round(share, 3), "train_seconds": round(res.seconds)}
             print(seed, mix, row[mix], flush=True)
         heavy_dir = src / "sft_call_heavy"
-        def dpo(name, start, pairs):
-            return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
+        def dpo(name, start, pairs, steps=None):
+            return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=steps or a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
                                        loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads),
@@ -132,6 +142,28 @@ def main(argv=None):
             dres = dpo("dpo", heavy_dir, pairs)
             row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
+            if a.round2:
+                # the DPO model's own decision errors (calls it declines, calls it makes where none is due), sampled at temperature 1
+                # on fresh records, as pairs against the annotation; DPO again from that model (its reference: the model itself)
+                r2_recs = records(a.round2, seed + 4, "train")
+                t1 = time.time()
+                r2_pairs, r2_rep = on_policy_pairs(r2_recs, dres.model, ChatTemplate(d / "dpo"), samples=a.samples, seed=seed)
+                if a.round2_scorers != "all": r2_pairs = [p for p in r2_pairs if p["meta"]["scorer"] in a.round2_scorers.split(",")]
+                toward = [p for p in r2_pairs if p["chosen"][0].get("tool_calls")]
+                away = [p for p in r2_pairs if not p["chosen"][0].get("tool_calls")]
+                print(f"round 2 pairs: {len(toward)} with a call chosen, {len(away)} without", flush=True)
+                if a.round2_balance:
+                    import random
+                    k = min(len(toward), len(away))
+                    r2_pairs = random.Random(seed).sample(toward, k) + random.Random(seed + 1).sample(away, k)
+                sampling = time.time() - t1
+                print(r2_rep, flush=True)
+                r2 = dpo("dpo_round2", d / "dpo", r2_pairs, steps=a.round2_steps)
+                row["sft_call_heavy+dpo+round2"] = evaluate(r2.model, r2.tokenizer) | {"pairs": len(r2_pairs), "pair_types": dict(r2_rep.kept),
+                                                                                       "scorers_used": a.round2_scorers, "sampling_seconds": round(sampling),
+                                                                                       "call_chosen": len(toward), "no_call_chosen": len(away), "balanced": a.round2_balance,
+                                                                                       "train_seconds": round(r2.seconds)}
+                print(seed, "dpo round 2", row["sft_call_heavy+dpo+round2"], flush=True)
         if a.skip_on_policy or a.skip_balanced:
             d.mkdir(parents=True, exist_ok=True); (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n"); runs[seed] = row
             continue
@@ -154,7 +186,7 @@ def main(argv=None):
     return summarize(out, vars(a))
 
 
-STAGES = ("sft_balanced", "sft_call_heavy", "sft_call_heavy+dpo", "sft_balanced+dpo_on_policy")
+STAGES = ("sft_balanced", "sft_call_heavy", "sft_call_heavy+dpo", "sft_call_heavy+dpo+round2", "sft_balanced+dpo_on_policy")
 KEYS = ("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "tool_selection", "arguments", "format_validity")
 
 
@@ -173,14 +205,18 @@ def summarize(out: Path, args: dict | None = None) -> dict:
 
 
 def export(recipes: dict, path: Path) -> dict:
-    "Each recipe's runs (name -> OUT) in one JSON file: per seed, the call-heavy SFT model's metrics and DPO's from it, and the run's arguments"
+    """Each recipe's runs (name -> OUT) in one JSON file: per seed, the call-heavy SFT model's metrics and DPO's from it, and the run's arguments.
+    `OUT@round2` exports the second round's model as the recipe's DPO (its first round under "round1")"""
     data = {}
     for name, out in recipes.items():
+        out, _, stage = str(out).partition("@")
+        final = "sft_call_heavy+dpo+round2" if stage == "round2" else "sft_call_heavy+dpo"
         runs = seed_metrics(out)
         args = {k: v for k, v in (json.loads((Path(out) / "summary.json").read_text()).get("args") or {}).items() if k not in ("seeds", "out")}  # the recipe, not its last run's seeds
         data[name] = {"out": str(out), "args": args,
-                      "seeds": {s: {"sft": {k: r["sft_call_heavy"][k] for k in KEYS}, "dpo": {k: r["sft_call_heavy+dpo"][k] for k in KEYS}}
-                                for s, r in runs.items() if "sft_call_heavy+dpo" in r}}
+                      "seeds": {s: {"sft": {k: r["sft_call_heavy"][k] for k in KEYS}, "dpo": {k: r[final][k] for k in KEYS}}
+                                   | ({"round1": {k: r["sft_call_heavy+dpo"][k] for k in KEYS}} if stage == "round2" else {})
+                                for s, r in runs.items() if final in r}}
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     return data
 
