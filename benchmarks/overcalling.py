@@ -21,7 +21,7 @@ Writes OUT/seed<k>/metrics.json per seed, OUT/summary.json (mean and spread) and
 
 `--round2 N` adds a second DPO round from the DPO model on its own decision errors (on-policy pairs, `toolft.pairs.on_policy_pairs`):
     .venv/bin/python benchmarks/overcalling.py --seeds 3,4,5 --skip-balanced --skip-on-policy --decision-tokens 1 --dpo-steps 120 \
-        --types unnecessary_call,forced_call,guessed_argument,hallucinated_answer,needless_refusal --loss-type sigmoid,sft --round2 600 --round2-steps 20 -o runs/oc_r2
+        --types unnecessary_call,forced_call,guessed_argument,hallucinated_answer,needless_refusal --loss-type sigmoid,sft --round2 600 --round2-steps 20 --round2-balance -o runs/oc_r2b
 """
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
@@ -80,7 +80,10 @@ def main(argv=None):
     ap.add_argument("--round2-steps", type=int, default=40, help="DPO steps of the second round (its other settings: the first round's)")
     ap.add_argument("--round2-balance", action="store_true", help="as many second-round pairs whose chosen reply is a call as pairs whose chosen "
                     "reply is not (the larger side sampled down, seeded): the model's declined calls and its unnecessary calls weigh alike")
-    ap.add_argument("--round2-scorers", default="decision", help="which failing scorers' samples become the second round's pairs (comma-separated; 'all': every one)")
+    ap.add_argument("--round2-scorers", default="decision", help="which failing scorers' samples become the second round's pairs (comma-separated; 'all': every one); "
+                    "with --round2-balance, pairs of scorers other than `decision` are added to the balanced decision pairs, at most as many")
+    ap.add_argument("--round1-from", default=None, help="reuse an earlier run's SFT and first-round DPO models and their numbers (DIR/seed<k>/sft_call_heavy, dpo, "
+                    "metrics.json): only the second round runs")
     ap.add_argument("--eval", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
@@ -115,9 +118,11 @@ def main(argv=None):
         tmpl = ChatTemplate(tiny)
         first = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed)
         def evaluate(model, tok): return metrics_of(run_eval(evals, HFGenerator(model, tok, 160, 50, seed), tmpl, reg, first, progress=False))
+        if a.round1_from: a.sft_from = a.round1_from
         src = Path(a.sft_from) / f"seed{seed}" if a.sft_from else d
         row = json.loads((d / "metrics.json").read_text()) if a.only_on_policy else {}
-        if a.sft_from: row = {k: v for k, v in json.loads((src / "metrics.json").read_text()).items() if k in ("sft_call_heavy", "sft_balanced")}
+        reused = ("sft_call_heavy", "sft_balanced") + (("sft_call_heavy+dpo",) if a.round1_from else ())
+        if a.sft_from: row = {k: v for k, v in json.loads((src / "metrics.json").read_text()).items() if k in reused}
         for mix, weights in (("sft_call_heavy", heavy), ("sft_balanced", RECIPE["case_weights"])):
             if a.only_on_policy or a.sft_from: break
             if mix == "sft_balanced" and a.skip_balanced: continue
@@ -134,7 +139,18 @@ def main(argv=None):
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads),
                              ModelConfig(model_name_or_path=str(start), use_peft=a.lora_r > 0, lora_r=a.lora_r or 16, lora_alpha=2 * (a.lora_r or 16),
                                          lora_target_modules="all-linear"), pairs, live=False, progress=False)
-        if not a.only_on_policy:
+        def sampled_pairs(recs, model, model_dir, scorers):
+            "(pairs, report, seconds): the model's failing samples as rejected sides (`on_policy_pairs`), kept where a named scorer failed ('all': any)"
+            t1 = time.time()
+            pairs, rep = on_policy_pairs(recs, model, ChatTemplate(model_dir), samples=a.samples, seed=seed)
+            if scorers != "all": pairs = [p for p in pairs if p["meta"]["scorer"] in scorers.split(",")]
+            print(rep, flush=True)
+            return pairs, rep, time.time() - t1
+        round1_dir = src / "dpo" if a.round1_from else d / "dpo"
+        if a.round1_from:
+            from transformers import AutoModelForCausalLM
+            round1 = AutoModelForCausalLM.from_pretrained(round1_dir).eval()
+        elif not a.only_on_policy:
             pair_recs = records(a.pair_records, seed + 2, "train", {c: 1 for c in CALLS} | {c: 3 for c in NON_CALL_CASES})
             types = tuple(a.types.split(",")) if a.types else PAIR_TYPES
             pairs, rep = build_pairs(pair_recs, ChatTemplate(heavy_dir), types=types, seed=seed)
@@ -142,39 +158,36 @@ def main(argv=None):
             dres = dpo("dpo", heavy_dir, pairs)
             row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
-            if a.round2:
-                # the DPO model's own decision errors (calls it declines, calls it makes where none is due), sampled at temperature 1
-                # on fresh records, as pairs against the annotation; DPO again from that model (its reference: the model itself)
-                r2_recs = records(a.round2, seed + 4, "train")
-                t1 = time.time()
-                r2_pairs, r2_rep = on_policy_pairs(r2_recs, dres.model, ChatTemplate(d / "dpo"), samples=a.samples, seed=seed)
-                if a.round2_scorers != "all": r2_pairs = [p for p in r2_pairs if p["meta"]["scorer"] in a.round2_scorers.split(",")]
-                toward = [p for p in r2_pairs if p["chosen"][0].get("tool_calls")]
-                away = [p for p in r2_pairs if not p["chosen"][0].get("tool_calls")]
-                print(f"round 2 pairs: {len(toward)} with a call chosen, {len(away)} without", flush=True)
-                if a.round2_balance:
-                    import random
-                    k = min(len(toward), len(away))
-                    r2_pairs = random.Random(seed).sample(toward, k) + random.Random(seed + 1).sample(away, k)
-                sampling = time.time() - t1
-                print(r2_rep, flush=True)
-                r2 = dpo("dpo_round2", d / "dpo", r2_pairs, steps=a.round2_steps)
-                row["sft_call_heavy+dpo+round2"] = evaluate(r2.model, r2.tokenizer) | {"pairs": len(r2_pairs), "pair_types": dict(r2_rep.kept),
-                                                                                       "scorers_used": a.round2_scorers, "sampling_seconds": round(sampling),
-                                                                                       "call_chosen": len(toward), "no_call_chosen": len(away), "balanced": a.round2_balance,
-                                                                                       "train_seconds": round(r2.seconds)}
-                print(seed, "dpo round 2", row["sft_call_heavy+dpo+round2"], flush=True)
+            round1 = dres.model
+        if a.round2 and not a.only_on_policy:
+            # the DPO model's own decision errors (calls it declines, calls it makes where none is due), sampled at temperature 1
+            # on fresh records, as pairs against the annotation; DPO again from that model (its reference: the model itself)
+            r2_pairs, r2_rep, sampling = sampled_pairs(records(a.round2, seed + 4, "train"), round1, round1_dir, a.round2_scorers)
+            decision = [p for p in r2_pairs if p["meta"]["scorer"] == "decision"]
+            others = [p for p in r2_pairs if p["meta"]["scorer"] != "decision"]  # e.g. `arguments`: the right call with a wrong value
+            toward = [p for p in decision if p["chosen"][0].get("tool_calls")]
+            away = [p for p in decision if not p["chosen"][0].get("tool_calls")]
+            print(f"round 2 pairs: decisions {len(toward)} with a call chosen, {len(away)} without; other scorers {len(others)}", flush=True)
+            if a.round2_balance:
+                import random
+                k = min(len(toward), len(away))
+                decision = random.Random(seed).sample(toward, k) + random.Random(seed + 1).sample(away, k)
+                # the other scorers' pairs must not crowd out the decision pairs the balanced recipe fixes declines with
+                others = random.Random(seed + 2).sample(others, min(len(others), len(decision)))
+            r2_pairs = decision + others
+            r2 = dpo("dpo_round2", round1_dir, r2_pairs, steps=a.round2_steps)
+            row["sft_call_heavy+dpo+round2"] = evaluate(r2.model, r2.tokenizer) | {"pairs": len(r2_pairs), "pair_types": dict(r2_rep.kept),
+                                                                                   "scorers_used": a.round2_scorers, "sampling_seconds": round(sampling),
+                                                                                   "call_chosen": len(toward), "no_call_chosen": len(away), "other_scorer_pairs": len(others), "balanced": a.round2_balance,
+                                                                                   "train_seconds": round(r2.seconds)}
+            print(seed, "dpo round 2", row["sft_call_heavy+dpo+round2"], flush=True)
         if a.skip_on_policy or a.skip_balanced:
             d.mkdir(parents=True, exist_ok=True); (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n"); runs[seed] = row
             continue
         from transformers import AutoModelForCausalLM
         balanced = AutoModelForCausalLM.from_pretrained(src / "sft_balanced").eval()
         call_recs = records(a.onpolicy_records, seed + 3, "train", {c: 1 for c in CALLS})
-        t1 = time.time()
-        op_pairs, op_rep = on_policy_pairs(call_recs, balanced, ChatTemplate(src / "sft_balanced"), samples=a.samples, seed=seed)
-        if a.on_policy_scorers != "all": op_pairs = [p for p in op_pairs if p["meta"]["scorer"] in a.on_policy_scorers.split(",")]
-        sampling = time.time() - t1
-        print(op_rep, flush=True)
+        op_pairs, op_rep, sampling = sampled_pairs(call_recs, balanced, src / "sft_balanced", a.on_policy_scorers)
         ores = dpo("dpo_on_policy", src / "sft_balanced", op_pairs)
         row["sft_balanced+dpo_on_policy"] = evaluate(ores.model, ores.tokenizer) | {"pairs": len(op_pairs), "pair_types": dict(op_rep.kept), "scorers_used": a.on_policy_scorers,
                                                                                   "sampling_seconds": round(sampling),

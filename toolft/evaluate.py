@@ -519,14 +519,13 @@ def sign_test(k: int,  # discordant turns that went one way
 
 def _turn_ok(key: str):
     "A per-turn pass/fail (None: does not apply) for `paired_turns`"
-    if key == "decision": return lambda t: predicted_class(t.steps[0]["parsed"], t.tools) == t.golds[0].decision
     if key == "trajectory": return lambda t: EvalResult._trajectory(t)["success"]
-    if key not in SCORERS: raise ValueError(f"unknown key {key!r}: decision, trajectory or one of {', '.join(SCORERS)}")
+    if key not in SCORERS: raise ValueError(f"unknown key {key!r}: trajectory or one of {', '.join(SCORERS)}")
     return lambda t: None if t.steps[0]["scores"][key] is None else t.steps[0]["scores"][key].value == 1.0
 
 
 def paired_turns(before: EvalResult, after: EvalResult,  # two evaluations of the same records (trajectories matched by id)
-                 key: str = "decision",  # `decision` (the first reply's class is the gold's), `trajectory` (the whole turn succeeds) or a scorer (first reply scores 1)
+                 key: str = "decision",  # a scorer (its first-reply score is 1: `decision` is the class the gold's) or `trajectory` (the whole turn succeeds)
                 ) -> dict:
     "Turn by turn: how many turns `after` fixed and broke against `before`, their ids, and the sign test's p-value of that split"
     ok = _turn_ok(key)
