@@ -662,6 +662,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.score._types': ('score.html#_types', 'toolft/score.py'),
                               'toolft.score.acceptable_of': ('score.html#acceptable_of', 'toolft/score.py'),
                               'toolft.score.arguments': ('score.html#arguments', 'toolft/score.py'),
+                              'toolft.score.attempted_call': ('score.html#attempted_call', 'toolft/score.py'),
                               'toolft.score.call_count': ('score.html#call_count', 'toolft/score.py'),
                               'toolft.score.check_call': ('score.html#check_call', 'toolft/score.py'),
                               'toolft.score.check_calls': ('score.html#check_calls', 'toolft/score.py'),

@@ -217,7 +217,8 @@ def parse_output(text: str,  # the generated assistant turn (the completion, wit
             if fmt.think and fmt.think[0] in body:
                 a, _, rest = body.partition(fmt.think[0])
                 th, close, rest = rest.partition(fmt.think[1])
-                if not close: raise ValueError(f"unclosed reasoning: {fmt.think[0]!r} without {fmt.think[1]!r}")
+                if not close:  # not a call: a reasoning block cut off (`unclosed_reasoning`), told apart from a broken call
+                    p.error = f"unclosed_reasoning: {fmt.think[0]!r} without {fmt.think[1]!r}"; return p
                 p.reasoning, body = th.strip(), a + rest
             content, raw = fmt.parse_calls(body)
             msg = {"content": content, "tool_calls": raw}
@@ -236,8 +237,10 @@ def parse_output(text: str,  # the generated assistant turn (the completion, wit
     elif fmt.call_close and text.count(fmt.call_open) > text.count(fmt.call_close):
         p.error = f"unclosed_call: {fmt.call_open!r} without {fmt.call_close!r}"
     else:
-        stray = [m for m in (fmt.call_open, fmt.call_close, *(fmt.think or ())) if m and m in p.content]
-        if stray: p.error = f"stray_marker: {stray[0]!r} in the answer text"
+        stray = [m for m in (fmt.call_open, fmt.call_close) if m and m in p.content]  # the text of a call whose other end is missing
+        if stray: p.error = f"stray_call: {stray[0]!r} in the answer text"
+        stray = [m for m in fmt.think or () if m and m in p.content]
+        if stray and not p.error: p.error = f"stray_marker: {stray[0]!r} in the answer text"
     return p
 
 # %% ../nbs/30_parse.ipynb #4bda880e

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastcore.basics import patch
 from jsonschema import Draft202012Validator
 from .parse import Parsed, parse_output, output_format, gold_completion, FORMATS, OutputFormat, _call
-from .score import Gold, Score, gold_turns, key_values, SCORERS, acceptable_of, check_call, value_ok
+from .score import Gold, Score, gold_turns, key_values, SCORERS, acceptable_of, attempted_call, check_call, value_ok
 from .templates import ChatTemplate, RenderError
 from .tools import Tool, ToolRegistry, load_tools
 from .validate import failed
@@ -353,7 +353,7 @@ def _score(self: RewardScorer, completion, dp: DecisionPoint, prompt: str) -> di
     calls = [c for p, _ in steps for c in p.calls]
     # A call that does not parse is still a call the turn made: counted, so a broken repeat no longer escapes the cost that a
     # well-formed one pays
-    broken = sum(1 for p, _ in steps if not p.calls and p.kind == "malformed_call")
+    broken = sum(1 for p, _ in steps if not p.calls and attempted_call(p))
     gold_calls = [c for g in reached for c in g.calls]
     need = sum(len(g.acceptable or g.calls) for g in reached)
     dup = len(calls) - len({_ckey(c) for c in calls}) - (len(gold_calls) - len({_ckey(c) for c in gold_calls}))

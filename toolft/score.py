@@ -13,10 +13,10 @@ from .records import DECISIONS, infer_decision
 from .validate import scalars, appears, numbers_in, number_appears, _close
 
 # %% auto #0
-__all__ = ['CLASSES', 'ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok', 'type_ok',
-           'acceptable_of', 'check_call', 'check_calls', 'predicted_class', 'format_validity', 'schema_validity',
-           'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification', 'key_values', 'grounding',
-           'correctness', 'call_count', 'score_turn']
+__all__ = ['CLASSES', 'ERRORS', 'CALL_ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok',
+           'type_ok', 'acceptable_of', 'check_call', 'check_calls', 'attempted_call', 'predicted_class',
+           'format_validity', 'schema_validity', 'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification',
+           'key_values', 'grounding', 'correctness', 'call_count', 'score_turn']
 
 # %% ../nbs/31_score.ipynb #91944e2d
 CLASSES = DECISIONS  # the decision classes: the records' labels, one vocabulary
@@ -206,11 +206,19 @@ def check_calls(calls: list[dict],  # predicted calls
     return "value_error: no one-to-one match of the calls"
 
 # %% ../nbs/31_score.ipynb #3099eedc
+CALL_ERRORS = ("malformed_call", "unclosed_call", "bad_call", "stray_call")  # `Parsed.kind`s of a call that did not parse
+
+
+def attempted_call(pred: Parsed) -> bool:
+    "The turn calls, or tries to: a call that does not parse still decided to call (it must not pass as an answer)"
+    return bool(pred.calls) or pred.kind in CALL_ERRORS
+
+
 def predicted_class(pred: Parsed,
                     tools: list | None = None,  # the offered schemas: a reply naming a missing required argument asks (as for the gold)
                    ) -> str:
-    "The decision class of a parsed turn: calls, else what its text does (ask, decline, answer), read as the gold is read"
-    if pred.calls: return "tool_call"
+    "The decision class of a parsed turn: calls (or tries to), else what its text does (ask, decline, answer), read as the gold is read"
+    if attempted_call(pred): return "tool_call"
     return infer_decision([{"role": "assistant", "content": pred.content}], tools)
 
 # %% ../nbs/31_score.ipynb #abcc4b17
@@ -256,7 +264,7 @@ def arguments(gold: Gold, pred: Parsed) -> Score | None:
 def no_tool(gold: Gold, pred: Parsed) -> Score | None:
     "When the gold makes no call: the model makes none either"
     if gold.decision == "tool_call": return None
-    return _ok(not pred.calls, f"called: {[c['name'] for c in pred.calls]}")
+    return _ok(not attempted_call(pred), f"called: {[c['name'] for c in pred.calls]}" if pred.calls else f"called: a call that does not parse ({pred.kind})")
 
 
 def clarification(gold: Gold, pred: Parsed) -> Score | None:
