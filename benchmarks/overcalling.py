@@ -88,6 +88,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
     a = ap.parse_args(argv)
+    a.sft_from = a.sft_from or a.round1_from  # the first-round run holds its SFT models too
 
     import torch
     torch.set_num_threads(a.threads)
@@ -118,7 +119,6 @@ def main(argv=None):
         tmpl = ChatTemplate(tiny)
         first = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed)
         def evaluate(model, tok): return metrics_of(run_eval(evals, HFGenerator(model, tok, 160, 50, seed), tmpl, reg, first, progress=False))
-        if a.round1_from: a.sft_from = a.round1_from
         src = Path(a.sft_from) / f"seed{seed}" if a.sft_from else d
         row = json.loads((d / "metrics.json").read_text()) if a.only_on_policy else {}
         reused = ("sft_call_heavy", "sft_balanced") + (("sft_call_heavy+dpo",) if a.round1_from else ())

@@ -237,10 +237,10 @@ def parse_output(text: str,  # the generated assistant turn (the completion, wit
     elif fmt.call_close and text.count(fmt.call_open) > text.count(fmt.call_close):
         p.error = f"unclosed_call: {fmt.call_open!r} without {fmt.call_close!r}"
     else:
-        stray = [m for m in (fmt.call_open, fmt.call_close) if m and m in p.content]  # the text of a call whose other end is missing
-        if stray: p.error = f"stray_call: {stray[0]!r} in the answer text"
-        stray = [m for m in fmt.think or () if m and m in p.content]
-        if stray and not p.error: p.error = f"stray_marker: {stray[0]!r} in the answer text"
+        call = next((m for m in (fmt.call_open, fmt.call_close) if m and m in p.content), None)  # a call whose other end is missing
+        think = next((m for m in fmt.think or () if m in p.content), None)
+        if call: p.error = f"stray_call: {call!r} in the answer text"
+        elif think: p.error = f"stray_marker: {think!r} in the answer text"
     return p
 
 # %% ../nbs/30_parse.ipynb #4bda880e
