@@ -238,6 +238,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'toolft.evaluate.lenient_bfcl_error': ('eval.html#lenient_bfcl_error', 'toolft/evaluate.py'),
                                  'toolft.evaluate.macro_f1': ('eval.html#macro_f1', 'toolft/evaluate.py'),
                                  'toolft.evaluate.observe_call': ('eval.html#observe_call', 'toolft/evaluate.py'),
+                                 'toolft.evaluate.paired_change': ('eval.html#paired_change', 'toolft/evaluate.py'),
                                  'toolft.evaluate.paired_turns': ('eval.html#paired_turns', 'toolft/evaluate.py'),
                                  'toolft.evaluate.perturb': ('eval.html#perturb', 'toolft/evaluate.py'),
                                  'toolft.evaluate.report_figures': ('eval.html#report_figures', 'toolft/evaluate.py'),

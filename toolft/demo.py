@@ -248,7 +248,7 @@ def _table_html(m: dict) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
     body = "".join(f"<tr><th>{html.escape(STAGE_NAMES.get(st, st))}</th>" + "".join(f"<td>{fmt(r[c])}</td>" for c in cols) + "</tr>" for st, r in rows.items())
     checks = "".join(f"<li>{'✓' if ok else '✗'} {html.escape(k)}</li>" for k, ok in m["checks"].items())
-    turns = lambda c: f"fixed {c['fixed']}, broke {c['broken']} (sign test p = {c['p']:.2g})"
+    turns = lambda c: f"fixed {c['fixed']}, broke {c['broken']} (sign test p = {c['p']:.2g}{'; change %+.3f, 95%% interval %+.3f to %+.3f' % (c['change'], *c['interval']) if c.get('interval') else ''})"
     changes = "".join(f"<li>{html.escape(step)}: decisions {turns(c['decision'])}; whole turns {turns(c['trajectory'])}</li>" for step, c in m.get("changes", {}).items())
     return (f"<table class=stages><tr><th>stage</th>{head}</tr>{body}</table><p class=note>First reply of every user turn, except grounding and "
             f"correctness (every reply: they judge answers given after tool results) and trajectory success (the whole turn: every call exact, the "

@@ -4,13 +4,13 @@
 
 # %% ../nbs/32_eval.ipynb #662ef30b
 from __future__ import annotations
-import hashlib, html, json, random, time
+import hashlib, html, json, math, random, time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 from .parse import Parsed, parse_output, output_format, OutputFormat, FORMATS
-from .score import Gold, Score, gold_turns, score_turn, predicted_class, check_calls, CLASSES, SCORERS
+from .score import Gold, Score, gold_turns, score_turn, predicted_class, check_calls, CLASSES, NO_REPLY, SCORERS
 from .templates import ChatTemplate
 from .tools import ToolRegistry, Observation
 from .validate import record_registry
@@ -19,7 +19,7 @@ from .validate import record_registry
 __all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory',
            'trajectories', 'observe_call', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error',
            'score_bfcl', 'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame',
-           'TrajectoryView', 'sign_test', 'paired_turns']
+           'TrajectoryView', 'sign_test', 'paired_change', 'paired_turns']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
@@ -363,8 +363,9 @@ def report_figures(stages: dict,  # name -> EvalResult
     fig = make_subplots(1, len(ms), horizontal_spacing=0.22 if len(ms) > 1 else 0.2,
                         subplot_titles=[f"{k}: decisions (macro-F1 {m['macro_f1']})" for k, m in ms.items()])
     for i, m in enumerate(ms.values()):
-        z = [[m["confusion"].get(g, {}).get(p, 0) for p in CLASSES] for g in CLASSES]
-        fig.add_trace(go.Heatmap(z=z, x=[f"pred {c}" for c in CLASSES], y=[f"gold {c}" for c in CLASSES], colorscale="Blues", showscale=False,
+        preds = list(CLASSES) + [NO_REPLY] * any(NO_REPLY in row for row in m["confusion"].values())  # empty replies: a column of their own, when there are any
+        z = [[m["confusion"].get(g, {}).get(p, 0) for p in preds] for g in CLASSES]
+        fig.add_trace(go.Heatmap(z=z, x=[f"pred {c}" for c in preds], y=[f"gold {c}" for c in CLASSES], colorscale="Blues", showscale=False,
                                  texttemplate="%{z}"), 1, i + 1)
     fig.update_layout(height=360); figs.append(fig)
     fig = go.Figure(layout=dict(title="calls per first reply: gold vs model", barmode="group", height=320, xaxis_title="calls"))
@@ -517,6 +518,17 @@ def sign_test(k: int,  # discordant turns that went one way
     return min(1.0, 2 * sum(comb(n, i) for i in range(min(k, n - k) + 1)) / 2 ** n)
 
 
+def paired_change(fixed: int,  # turns wrong before and right after
+                  broken: int,  # turns right before and wrong after
+                  n: int,  # turns compared
+                 ) -> dict:
+    "The change of the pass rate, `(fixed - broken) / n`, with its 95% interval (Wald's for paired proportions: only the changed turns vary)"
+    if n == 0: return {"change": None, "interval": None}
+    d = (fixed - broken) / n
+    half = 1.96 * math.sqrt(max((fixed + broken) / n - d * d, 0) / n)
+    return {"change": round(d, 4), "interval": (round(d - half, 4), round(d + half, 4))}
+
+
 def _turn_ok(key: str):
     "A per-turn pass/fail (None: does not apply) for `paired_turns`"
     if key == "trajectory": return lambda t: EvalResult._trajectory(t)["success"]
@@ -540,6 +552,7 @@ def paired_turns(before: EvalResult, after: EvalResult,  # two evaluations of th
         if x and y: kept += 1
         elif not x and not y: failed += 1
         else: (fixed if y else broken).append(i)
-    return {"key": key, "n": kept + failed + len(fixed) + len(broken), "fixed": len(fixed), "broken": len(broken), "both_right": kept, "both_wrong": failed,
-            "p": round(sign_test(len(fixed), len(fixed) + len(broken)), 4), "fixed_ids": fixed, "broken_ids": broken}
+    n = kept + failed + len(fixed) + len(broken)
+    return {"key": key, "n": n, "fixed": len(fixed), "broken": len(broken), "both_right": kept, "both_wrong": failed,
+            "p": round(sign_test(len(fixed), len(fixed) + len(broken)), 4), **paired_change(len(fixed), len(broken), n), "fixed_ids": fixed, "broken_ids": broken}
 

@@ -13,8 +13,8 @@ from .records import DECISIONS, infer_decision
 from .validate import scalars, appears, numbers_in, number_appears, _close
 
 # %% auto #0
-__all__ = ['CLASSES', 'ERRORS', 'CALL_ERRORS', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value', 'value_ok',
-           'type_ok', 'acceptable_of', 'check_call', 'check_calls', 'attempted_call', 'predicted_class',
+__all__ = ['CLASSES', 'ERRORS', 'CALL_ERRORS', 'NO_REPLY', 'SCORERS', 'Gold', 'gold_turns', 'Score', 'norm_string', 'same_value',
+           'value_ok', 'type_ok', 'acceptable_of', 'check_call', 'check_calls', 'attempted_call', 'predicted_class',
            'format_validity', 'schema_validity', 'decision', 'tool_selection', 'arguments', 'no_tool', 'clarification',
            'key_values', 'grounding', 'correctness', 'call_count', 'score_turn']
 
@@ -207,6 +207,7 @@ def check_calls(calls: list[dict],  # predicted calls
 
 # %% ../nbs/31_score.ipynb #3099eedc
 CALL_ERRORS = ("malformed_call", "unclosed_call", "bad_call", "stray_call")  # `Parsed.kind`s of a call that did not parse
+NO_REPLY = "no_reply"  # the predicted class of a turn with neither a call nor text: no decision, so it matches no gold class
 
 
 def attempted_call(pred: Parsed) -> bool:
@@ -217,8 +218,9 @@ def attempted_call(pred: Parsed) -> bool:
 def predicted_class(pred: Parsed,
                     tools: list | None = None,  # the offered schemas: a reply naming a missing required argument asks (as for the gold)
                    ) -> str:
-    "The decision class of a parsed turn: calls (or tries to), else what its text does (ask, decline, answer), read as the gold is read"
+    "The decision class of a parsed turn: calls (or tries to), else what its text does (ask, decline, answer), read as the gold is read; `NO_REPLY` when it has neither"
     if attempted_call(pred): return "tool_call"
+    if not pred.content.strip(): return NO_REPLY  # an empty reply answers nothing: it must not pass as an answer
     return infer_decision([{"role": "assistant", "content": pred.content}], tools)
 
 # %% ../nbs/31_score.ipynb #abcc4b17

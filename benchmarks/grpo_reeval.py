@@ -1,0 +1,110 @@
+"""GRPO's saved models on a larger held-out set, whole conversations with the tools executed, with paired bootstrap intervals (by hand, not a test)
+
+The demo evaluates on 200 held-out conversations (about 240 user turns): one turn moves trajectory success by 0.004, and the
+changes GRPO made in `51_grpo` are a turn or two. This script evaluates saved models (the SFT model first, then models
+trained from it) on a fresh held-out set of any size as the demo evaluates (`toolft.demo.whole_conversations`), and for each
+model against the first reports the change of trajectory success and of the hack indicators of `benchmarks/grpo_tools.py`
+(calls per turn against the gold's, repeated calls, well-formed empty replies, malformed replies), each with a 95% paired
+bootstrap interval over the conversations, and whether issue 15's bar is met: trajectory success up, and no hack indicator
+worse than the SFT model's.
+
+    .venv/bin/python benchmarks/grpo_reeval.py --seeds 0 --eval 2000 -o runs/grpo_reeval \\
+        "sft=runs/demo/sft" "grpo=runs/stage/grpo_from_sft/grpo"
+
+Writes OUT/seed<k>/<model>.json (metrics and per-turn outcomes) and OUT/summary.json; `--export NAME=OUT ... PATH` writes
+several OUT/summary.json to one file (`benchmarks/results/grpo_reeval.json`, what `51_grpo` reads).
+"""
+import argparse, json, re, sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _common  # noqa: F401  (the benchmarks' environment)
+from grpo_tools import metrics_of
+from overcalling_reeval import paired_changes, export
+
+KEYS = ("trajectory_success", "calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies", "arguments_every_reply")
+
+
+def turns_of(res) -> list[dict]:
+    "Per user turn: success, its calls against the gold's, repeats, empty and malformed replies, and its exact-argument scores"
+    from toolft.evaluate import EvalResult
+    rows = []
+    for t in res.trajectories:
+        if not t.steps: continue
+        calls = [(c["name"], json.dumps(c["arguments"], sort_keys=True)) for s in t.steps for c in s["parsed"].calls]
+        rows.append({"id": t.id, "success": EvalResult._trajectory(t)["success"], "calls": len(calls), "repeats": len(calls) - len(set(calls)),
+                     "gold_calls": sum(len(g.acceptable or g.calls) for g in t.golds), "replies": len(t.steps),
+                     "empty": sum(not s["parsed"].calls and not s["parsed"].content.strip() and s["parsed"].ok for s in t.steps),
+                     "malformed": sum(not s["parsed"].ok for s in t.steps),
+                     "args": [s["scores"]["arguments"].value for s in t.steps if s["scores"]["arguments"] is not None]})
+    return rows
+
+
+def turn_metrics(rows: list[dict]) -> dict:
+    "The bar's numbers from per-turn rows, defined as `grpo_tools.metrics_of` defines them (`calls_off_gold`: |calls per turn - the gold's|)"
+    n, replies, args = len(rows), sum(r["replies"] for r in rows), [a for r in rows for a in r["args"]]
+    return {"trajectory_success": sum(r["success"] for r in rows) / n, "calls_off_gold": abs(sum(r["calls"] - r["gold_calls"] for r in rows)) / n,
+            "repeated_calls": sum(r["repeats"] for r in rows) / n, "empty_replies": sum(r["empty"] for r in rows) / replies,
+            "malformed_replies": sum(r["malformed"] for r in rows) / replies, "arguments_every_reply": sum(args) / len(args) if args else None}
+
+
+def meets_bar(ch: dict) -> dict:
+    "Issue 15's bar on point changes (trajectory success up, no hack indicator up), and on the interval's far end"
+    hacks = ("calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies")
+    return {"point": ch["trajectory_success"][0] > 0 and all(ch[k][0] <= 0 for k in hacks),
+            "interval": ch["trajectory_success"][1] > 0 and all(ch[k][2] <= 0 for k in hacks)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("models", nargs="+", help="NAME=DIR with {seed} in DIR; the first is the baseline (the SFT model)")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--eval", type=int, default=2000, help="held-out conversations per seed")
+    ap.add_argument("--eval-seed", type=int, default=101, help="the held-out set is synthesized with seed K + this (the demo's own: K + 1)")
+    ap.add_argument("--boot", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("-o", "--out", required=True)
+    a = ap.parse_args()
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from toolft.world import synthesize, world_tools
+    from toolft.validate import prepare
+    from toolft.templates import ChatTemplate
+    from toolft.evaluate import run_eval, HFGenerator
+    from toolft.demo import whole_conversations
+    torch.set_num_threads(a.threads)
+    models = dict(m.split("=", 1) for m in a.models)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+    summary["args"] = vars(a)
+    reg = world_tools()
+    for seed in [int(s) for s in a.seeds.split(",")]:
+        evals, _, _ = prepare(synthesize(a.eval, seed=seed + a.eval_seed, split="eval"), None, tools=reg, replay=True, skip_invalid=True)
+        turns, row = {}, {}
+        for name, pattern in models.items():
+            path, t0 = Path(pattern.format(seed=seed)), time.time()
+            cache = out / f"seed{seed}" / (re.sub(r"\W+", "_", name).strip("_") + ".json")
+            if cache.exists() and json.loads(cache.read_text())["model"] == str(path):
+                saved = json.loads(cache.read_text())
+            else:
+                model, tok = AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+                res = run_eval(evals, HFGenerator(model, tok, 160, 50, seed), ChatTemplate(path), reg, whole_conversations(seed), progress=False)
+                saved = {"model": str(path), "metrics": metrics_of(res), "turns": turns_of(res), "seconds": round(time.time() - t0)}
+                m, check = saved["metrics"], turn_metrics(saved["turns"])
+                same = {"trajectory_success": m["trajectory_success"], "calls_off_gold": abs(m["calls_per_turn"] - m["gold_calls_per_turn"]),
+                        "repeated_calls": m["repeated_calls"], "empty_replies": m["empty_replies"], "malformed_replies": m["malformed_replies"]}
+                assert all(abs(check[k] - v) < 2e-3 for k, v in same.items()), (check, same)  # one definition (metrics_of rounds to 4 places)
+                cache.parent.mkdir(parents=True, exist_ok=True); cache.write_text(json.dumps(saved) + "\n")
+            turns[name] = saved["turns"]
+            row[name] = {"metrics": saved["metrics"], "seconds": saved["seconds"]}
+            if name != next(iter(models)):
+                ch = paired_changes(turns[next(iter(models))], saved["turns"], turn_metrics, KEYS, a.boot, seed)
+                row[name] |= {"change": ch, "bar": meets_bar(ch)}
+            print(seed, name, json.dumps(row[name]), flush=True)
+        summary.setdefault("seeds", {})[str(seed)] = row
+        (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--export"]: export(dict(a.split("=", 1) for a in sys.argv[2:-1]), Path(sys.argv[-1]))
+    else: main()
