@@ -14,13 +14,13 @@ worse than the SFT model's.
 Writes OUT/seed<k>/<model>.json (metrics and per-turn outcomes) and OUT/summary.json; `--export NAME=OUT ... PATH` writes
 several OUT/summary.json to one file (`benchmarks/results/grpo_reeval.json`, what `51_grpo` reads).
 """
-import argparse, json, re, sys, time
+import json, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: F401  (the benchmarks' environment)
 from grpo_tools import metrics_of
-from overcalling_reeval import paired_changes, export
+from _reeval import reevaluate
 
 KEYS = ("trajectory_success", "calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies", "arguments_every_reply")
 
@@ -55,56 +55,8 @@ def meets_bar(ch: dict) -> dict:
             "interval": ch["trajectory_success"][1] > 0 and all(ch[k][2] <= 0 for k in hacks)}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("models", nargs="+", help="NAME=DIR with {seed} in DIR; the first is the baseline (the SFT model)")
-    ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--eval", type=int, default=2000, help="held-out conversations per seed")
-    ap.add_argument("--eval-seed", type=int, default=101, help="the held-out set is synthesized with seed K + this (the demo's own: K + 1)")
-    ap.add_argument("--boot", type=int, default=2000)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("-o", "--out", required=True)
-    a = ap.parse_args()
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from toolft.world import synthesize, world_tools
-    from toolft.validate import prepare
-    from toolft.templates import ChatTemplate
-    from toolft.evaluate import run_eval, HFGenerator
-    from toolft.demo import whole_conversations
-    torch.set_num_threads(a.threads)
-    models = dict(m.split("=", 1) for m in a.models)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
-    summary["args"] = vars(a)
-    reg = world_tools()
-    for seed in [int(s) for s in a.seeds.split(",")]:
-        evals, _, _ = prepare(synthesize(a.eval, seed=seed + a.eval_seed, split="eval"), None, tools=reg, replay=True, skip_invalid=True)
-        turns, row = {}, {}
-        for name, pattern in models.items():
-            path, t0 = Path(pattern.format(seed=seed)), time.time()
-            cache = out / f"seed{seed}" / (re.sub(r"\W+", "_", name).strip("_") + ".json")
-            if cache.exists() and json.loads(cache.read_text())["model"] == str(path):
-                saved = json.loads(cache.read_text())
-            else:
-                model, tok = AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
-                res = run_eval(evals, HFGenerator(model, tok, 160, 50, seed), ChatTemplate(path), reg, whole_conversations(seed), progress=False)
-                saved = {"model": str(path), "metrics": metrics_of(res), "turns": turns_of(res), "seconds": round(time.time() - t0)}
-                m, check = saved["metrics"], turn_metrics(saved["turns"])
-                same = {"trajectory_success": m["trajectory_success"], "calls_off_gold": abs(m["calls_per_turn"] - m["gold_calls_per_turn"]),
-                        "repeated_calls": m["repeated_calls"], "empty_replies": m["empty_replies"], "malformed_replies": m["malformed_replies"]}
-                assert all(abs(check[k] - v) < 2e-3 for k, v in same.items()), (check, same)  # one definition (metrics_of rounds to 4 places)
-                cache.parent.mkdir(parents=True, exist_ok=True); cache.write_text(json.dumps(saved) + "\n")
-            turns[name] = saved["turns"]
-            row[name] = {"metrics": saved["metrics"], "seconds": saved["seconds"]}
-            if name != next(iter(models)):
-                ch = paired_changes(turns[next(iter(models))], saved["turns"], turn_metrics, KEYS, a.boot, seed)
-                row[name] |= {"change": ch, "bar": meets_bar(ch)}
-            print(seed, name, json.dumps(row[name]), flush=True)
-        summary.setdefault("seeds", {})[str(seed)] = row
-        (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--export"]: export(dict(a.split("=", 1) for a in sys.argv[2:-1]), Path(sys.argv[-1]))
-    else: main()
+    from toolft.demo import whole_conversations
+    reevaluate(__doc__, whole_conversations, metrics_of, turns_of, turn_metrics, KEYS,
+               lambda m: {"trajectory_success": m["trajectory_success"], "calls_off_gold": abs(m["calls_per_turn"] - m["gold_calls_per_turn"]),
+                          **{k: m[k] for k in ("repeated_calls", "empty_replies", "malformed_replies")}}, meets_bar)

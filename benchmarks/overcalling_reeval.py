@@ -15,12 +15,13 @@ read back) and OUT/summary.json (per seed and model: metrics, changes against th
 one line per model. `--export NAME=OUT ... PATH` writes several OUT/summary.json to one file
 (`benchmarks/results/overcalling_reeval.json`, what `41_dpo` reads).
 """
-import argparse, json, random, re, sys, time
+import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: F401  (the benchmarks' environment)
 from overcalling import metrics_of
+from _reeval import reevaluate
 
 BAR_KEYS = ("macro_f1", "unnecessary_call_rate", "tool_selection", "arguments")
 
@@ -46,89 +47,14 @@ def bar_metrics(turns: list[dict]) -> dict:
             "arguments": mean([t["arguments"] for t in turns if t["arguments"] is not None])}
 
 
-def paired_changes(base: list[dict], other: list[dict], metrics=bar_metrics, keys=BAR_KEYS, boot: int = 2000, seed: int = 0) -> dict:
-    """{key: (change, low, high)}: `metrics(other)` minus `metrics(base)` on the same held-out conversations, with a 95% percentile
-    interval over `boot` paired resamples of the conversations (rows share a conversation when their ids do before the `#`)"""
-    b, o = {t["id"]: t for t in base}, {t["id"]: t for t in other}
-    if b.keys() != o.keys(): raise ValueError(f"the two evaluations cover different turns ({len(b)}, {len(o)}, {len(b.keys() & o.keys())} shared)")
-    groups = {}
-    for i in b: groups.setdefault(i.split("#")[0], []).append(i)
-    groups = list(groups.values())
-    point = {k: metrics(list(o.values()))[k] - metrics(list(b.values()))[k] for k in keys}
-    rng, draws = random.Random(seed), {k: [] for k in keys}
-    for _ in range(boot):
-        pick = [i for _ in groups for i in groups[rng.randrange(len(groups))]]
-        mb, mo = metrics([b[i] for i in pick]), metrics([o[i] for i in pick])
-        for k in keys:
-            if mb[k] is not None and mo[k] is not None: draws[k].append(mo[k] - mb[k])
-    def interval(xs):
-        xs = sorted(xs)
-        return xs[int(0.025 * (len(xs) - 1))], xs[int(0.975 * (len(xs) - 1))]
-    return {k: tuple(round(x, 4) for x in (point[k], *interval(draws[k]))) for k in keys}
-
-
 def meets_bar(ch: dict) -> dict:
     "The issue's bar on point changes (macro-F1 up, unnecessary calls down, call skills within 0.02), and on the interval's far end"
     return {"point": ch["macro_f1"][0] > 0 and ch["unnecessary_call_rate"][0] < 0 and ch["tool_selection"][0] >= -0.02 and ch["arguments"][0] >= -0.02,
             "interval": ch["macro_f1"][1] > 0 and ch["unnecessary_call_rate"][2] < 0 and ch["tool_selection"][1] >= -0.02 and ch["arguments"][1] >= -0.02}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("models", nargs="+", help="NAME=DIR with {seed} in DIR; the first is the baseline (the SFT model)")
-    ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--eval", type=int, default=1000, help="held-out conversations per seed")
-    ap.add_argument("--eval-seed", type=int, default=101, help="the held-out set is synthesized with seed K + this (the experiment's own 200: K + 1)")
-    ap.add_argument("--boot", type=int, default=2000)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("-o", "--out", required=True)
-    a = ap.parse_args()
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from toolft.world import synthesize, world_tools
-    from toolft.validate import prepare
-    from toolft.templates import ChatTemplate
-    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
-    torch.set_num_threads(a.threads)
-    models = dict(m.split("=", 1) for m in a.models)
-    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
-    summary["args"] = vars(a)
-    reg = world_tools()
-    for seed in [int(s) for s in a.seeds.split(",")]:
-        evals, _, _ = prepare(synthesize(a.eval, seed=seed + a.eval_seed, split="eval"), None, tools=reg, replay=True, skip_invalid=True)
-        first = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed)
-        turns, row = {}, {}
-        for name, pattern in models.items():
-            path, t0 = Path(pattern.format(seed=seed)), time.time()
-            cache = out / f"seed{seed}" / (re.sub(r"\W+", "_", name).strip("_") + ".json")
-            if cache.exists() and json.loads(cache.read_text())["model"] == str(path):
-                saved = json.loads(cache.read_text())
-            else:
-                model, tok = AutoModelForCausalLM.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
-                res = run_eval(evals, HFGenerator(model, tok, 160, 50, seed), ChatTemplate(path), reg, first, progress=False)
-                saved = {"model": str(path), "metrics": metrics_of(res), "turns": turns_of(res), "seconds": round(time.time() - t0)}
-                check = bar_metrics(saved["turns"])
-                assert all(check[k] is None or abs(check[k] - saved["metrics"][k]) < 1e-3 for k in BAR_KEYS), (check, saved["metrics"])  # one definition
-                cache.parent.mkdir(parents=True, exist_ok=True); cache.write_text(json.dumps(saved) + "\n")
-            turns[name] = saved["turns"]
-            row[name] = {"metrics": {k: saved["metrics"][k] for k in ("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_tool",
-                                                                     "irrelevant_tools", "tool_selection", "arguments", "format_validity", "n")}, "seconds": saved["seconds"]}
-            if name != next(iter(models)):
-                ch = paired_changes(turns[next(iter(models))], saved["turns"], boot=a.boot, seed=seed)
-                row[name] |= {"change": ch, "bar": meets_bar(ch)}
-            print(seed, name, json.dumps(row[name]), flush=True)
-        summary.setdefault("seeds", {})[str(seed)] = row
-        (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-
-
-def export(sets: dict, path: Path) -> dict:
-    "Several re-evaluations (name -> OUT) in one JSON file: each OUT/summary.json (per seed and model: metrics, changes, intervals, the bar)"
-    data = {name: json.loads((Path(out) / "summary.json").read_text()) for name, out in sets.items()}
-    Path(path).write_text(json.dumps(data, indent=1) + "\n")
-    return data
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--export"]: export(dict(a.split("=", 1) for a in sys.argv[2:-1]), Path(sys.argv[-1]))
-    else: main()
+    from toolft.evaluate import EvalConfig
+    reevaluate(__doc__, lambda seed: EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed),
+               metrics_of, turns_of, bar_metrics, BAR_KEYS, lambda m: {k: m[k] for k in BAR_KEYS}, meets_bar,
+               keep=("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "tool_selection", "arguments", "format_validity", "n"))
