@@ -54,6 +54,18 @@ def when_called(m: dict) -> dict:
     return {f"{k}_when_called": round(m[k] * gold / called, 4) if called and m.get(k) is not None else None for k in ("tool_selection", "arguments")}
 
 
+def replay_pairs(records: list[dict], n: int, seed: int) -> list[dict]:
+    """n of the SFT's own first replies that are calls, as pairs whose chosen and rejected sides are that reply: DPO's margin is 0
+    on them with no gradient, TRL's `sft` term (and `anchor_weight`'s) trains them — rehearsal of the SFT data inside the DPO run"""
+    import random
+    calls = [(r, k) for r in records for k in [next(i for i, m in enumerate(r["messages"]) if m["role"] == "assistant")]
+             if r["messages"][k].get("tool_calls")]
+    if len(calls) < n: raise ValueError(f"--replay {n}: only {len(calls)} records whose first reply is a call")
+    return [{"id": f"{r.get('id', '')}#{k}:replay", "type": "replay", "prompt": r["messages"][:k], "chosen": [r["messages"][k]],
+             "rejected": [r["messages"][k]], "tools": r.get("tools") or [], "meta": {"source_id": r.get("id"), "turn": 0, "reason": "replay of the SFT data"}}
+            for r, k in random.Random(seed).sample(calls, n)]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0,1,2")
@@ -66,7 +78,11 @@ def main(argv=None):
     ap.add_argument("--dpo-steps", type=int, default=200)
     ap.add_argument("--dpo-lr", type=float, default=5e-5)
     ap.add_argument("--beta", type=float, default=0.1)
+    ap.add_argument("--anchor-weight", type=float, default=0.0, help="NLL on the whole chosen message at this weight beside DPO (DPOConfig.anchor_weight: "
+                    "with --decision-tokens, the chosen call's arguments keep a signal); 0: none")
     ap.add_argument("--decision-tokens", type=int, default=None, help="DPO on each completion up to N tokens past where chosen and rejected differ (DPOConfig.decision_tokens)")
+    ap.add_argument("--replay", type=int, default=0, help="add this many of the call-heavy SFT's own first-reply calls as pairs with chosen = rejected "
+                    "(no DPO gradient; the `sft` term trains them): rehearsal of the SFT data in the DPO run")
     ap.add_argument("--lora-r", type=int, default=0, help="DPO through a LoRA adapter of this rank on every linear layer (the reference: the adapter off); 0: full fine-tuning")
     ap.add_argument("--onpolicy-records", type=int, default=300, help="fresh call records sampled for on-policy pairs")
     ap.add_argument("--samples", type=int, default=4, help="samples per decision point for on-policy pairs")
@@ -135,7 +151,7 @@ def main(argv=None):
         heavy_dir = src / "sft_call_heavy"
         def dpo(name, start, pairs, steps=None):
             return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=steps or a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
-                                       loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
+                                       anchor_weight=a.anchor_weight, loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads),
                              ModelConfig(model_name_or_path=str(start), use_peft=a.lora_r > 0, lora_r=a.lora_r or 16, lora_alpha=2 * (a.lora_r or 16),
@@ -156,6 +172,9 @@ def main(argv=None):
             types = tuple(a.types.split(",")) if a.types else PAIR_TYPES
             pairs, rep = build_pairs(pair_recs, ChatTemplate(heavy_dir), types=types, seed=seed)
             print(rep, flush=True)
+            if a.replay:
+                pairs = pairs + replay_pairs(records(a.records, seed, "train", heavy), a.replay, seed)
+                print(f"{a.replay} replay pairs from the SFT's own records added: {len(pairs)} in all", flush=True)
             dres = dpo("dpo", heavy_dir, pairs)
             row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)

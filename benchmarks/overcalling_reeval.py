@@ -4,7 +4,8 @@
 turn moves exact arguments by 0.01 and the bar "call skills within 0.02 of the SFT model" is two turns. This script takes
 the models a run saved (OUT/seed<k>/sft_call_heavy, dpo, dpo_round2, ...), evaluates them on a fresh held-out set of any
 size (first replies, the experiment's generation settings), and for each model against the first one named (the SFT model)
-reports the change of decision macro-F1, unnecessary-call rate, tool selection and exact arguments with a 95% paired
+reports the change of decision macro-F1, unnecessary-call rate, tool selection and exact arguments — and, to split the
+last, the share of call turns the model calls (`call_recall`) and exact arguments over those (`arguments_when_called`) — with a 95% paired
 bootstrap interval (the same conversations resampled for both models), and whether the issue's bar is met.
 
     .venv/bin/python benchmarks/overcalling_reeval.py --seeds 0,1,2,3,4,5 --eval 1000 -o runs/oc_reeval \\
@@ -24,6 +25,8 @@ from overcalling import metrics_of
 from _reeval import reevaluate
 
 BAR_KEYS = ("macro_f1", "unnecessary_call_rate", "tool_selection", "arguments")
+# exact arguments is 0 on a call turn the model does not call: these two split its change into the decision to call and the copying
+SPLIT_KEYS = ("call_recall", "arguments_when_called")
 
 
 def turns_of(res) -> list[dict]:
@@ -44,7 +47,9 @@ def bar_metrics(turns: list[dict]) -> dict:
     mean = lambda xs: sum(xs) / len(xs) if xs else None
     return {"macro_f1": macro_f1(conf), "unnecessary_call_rate": mean([t["pred"] == "tool_call" for t in non_call]),
             "tool_selection": mean([t["tool_selection"] for t in turns if t["tool_selection"] is not None]),
-            "arguments": mean([t["arguments"] for t in turns if t["arguments"] is not None])}
+            "arguments": mean([t["arguments"] for t in turns if t["arguments"] is not None]),
+            "call_recall": mean([t["pred"] == "tool_call" for t in turns if t["gold"] == "tool_call"]),
+            "arguments_when_called": mean([t["arguments"] for t in turns if t["gold"] == "tool_call" and t["pred"] == "tool_call" and t["arguments"] is not None])}
 
 
 def meets_bar(ch: dict) -> dict:
@@ -56,5 +61,5 @@ def meets_bar(ch: dict) -> dict:
 if __name__ == "__main__":
     from toolft.evaluate import EvalConfig
     reevaluate(__doc__, lambda seed: EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=seed),
-               metrics_of, turns_of, bar_metrics, BAR_KEYS, lambda m: {k: m[k] for k in BAR_KEYS}, meets_bar,
+               metrics_of, turns_of, bar_metrics, BAR_KEYS + SPLIT_KEYS, lambda m: {k: m[k] for k in BAR_KEYS}, meets_bar,
                keep=("macro_f1", "unnecessary_call_rate", "no_tool", "clarify", "unavailable_tool", "irrelevant_tools", "tool_selection", "arguments", "format_validity", "n"))

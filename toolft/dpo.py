@@ -17,8 +17,8 @@ from .pairs import pair_tokens, read_pairs
 from .train import ToolftArguments, LiveCurve, TimeBudget, save_config, quiet, train_and_save
 
 # %% auto #0
-__all__ = ['DPO_KEYS', 'TOKENIZED', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'ToolftDPOTrainer', 'DPOResult',
-           'train_dpo', 'completion_logps']
+__all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'AnchorCollator',
+           'ToolftDPOTrainer', 'DPOResult', 'train_dpo', 'completion_logps']
 
 # %% ../nbs/41_dpo.ipynb #066b7275
 DPO_KEYS = ("loss", "rewards/margins", "rewards/chosen", "rewards/rejected", "rewards/accuracies")  # what the live curve draws
@@ -35,11 +35,16 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
     decision_tokens: int | None = field(default=None, metadata={"help": "train each completion only up to this many tokens past the first one "
         "where chosen and rejected differ (the decision: call, answer or ask); the rest of the message (a call's arguments, an answer's "
         "wording) gets neither DPO's gradient nor the `sft` loss term's. None: the whole message"})
+    anchor_weight: float = field(default=0.0, metadata={"help": "weight of an NLL term on the whole chosen message, added to the loss: every "
+        "token of it, where `decision_tokens` cuts DPO's completions (and TRL's `sft` term with them) one token past the decision, so what "
+        "follows the decision in a chosen call (its arguments) keeps its SFT-like signal. One more forward pass over the chosen side per "
+        "step. 0: none"})
     include_num_input_tokens_seen: str | bool = field(default=True, metadata={"help": "count input tokens (transformers' field, off there; "
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
     def __post_init__(self):
         if self.decision_tokens is not None and self.decision_tokens < 1: raise ValueError(f"decision_tokens must be None or at least 1, got {self.decision_tokens}")
+        if self.anchor_weight < 0: raise ValueError(f"anchor_weight must be 0 or more, got {self.anchor_weight}")
         if self.reference == "precompute":
             if self.sync_ref_model: raise ValueError("sync_ref_model moves the reference during training: use reference='copy'")
             if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # TRL shares the precomputed log-probs through a datasets cache file,
@@ -64,10 +69,11 @@ def dpo_dataset(pairs: list[dict],  # pair lines (`toolft.pairs`): prompt, chose
                 tmpl: ChatTemplate,  # the model's template, with its tokenizer
                 cfg: MaskConfig = MaskConfig(),  # `think` / `think_format` as in SFT; `max_length` drops longer pairs whole
                 decision_tokens: int | None = None,  # keep each completion up to this many tokens past where chosen and rejected first differ
+                anchor: bool = False,  # also keep the whole chosen message, uncut, as `anchor_ids` (for `DPOConfig.anchor_weight`)
                ):
     "(datasets.Dataset of prompt_ids / chosen_ids / rejected_ids / type, PairStats), tokenized by toolft's `pair_tokens`"
     from datasets import Dataset
-    cols, st = {"prompt_ids": [], "chosen_ids": [], "rejected_ids": [], "type": []}, PairStats(pairs=len(pairs))
+    cols, st = {"prompt_ids": [], "chosen_ids": [], "rejected_ids": [], "type": []} | ({"anchor_ids": []} if anchor else {}), PairStats(pairs=len(pairs))
     for i, p in enumerate(pairs):
         try: pt = pair_tokens(tmpl, p["prompt"], p["chosen"][0], p["rejected"][0], p.get("tools") or None, cfg)
         except RenderError as e: raise RenderError(f"pair {i} ({p.get('id', '?')}): {e}") from e
@@ -78,6 +84,7 @@ def dpo_dataset(pairs: list[dict],  # pair lines (`toolft.pairs`): prompt, chose
             d = next((k for k, (a, b) in enumerate(zip(chosen, rejected)) if a != b), min(len(chosen), len(rejected)))
             chosen, rejected = chosen[:d + decision_tokens], rejected[:d + decision_tokens]
         for k, v in (("prompt_ids", pt.prompt_ids), ("chosen_ids", chosen), ("rejected_ids", rejected), ("type", typ)): cols[k].append(v)
+        if anchor: cols["anchor_ids"].append(pt.chosen_ids)
         st.kept += 1; st.tokens += len(pt.prompt_ids) + len(pt.chosen_ids) + len(pt.rejected_ids)
         st.by_type[typ] = st.by_type.get(typ, 0) + 1
     return Dataset.from_dict(cols), st
@@ -120,6 +127,22 @@ from trl import DPOTrainer
 from accelerate.utils import is_peft_model
 
 TOKENIZED = {"prompt_ids", "chosen_ids", "rejected_ids"}
+ANCHOR_KEYS = ("anchor_input_ids", "anchor_attention_mask", "anchor_completion_mask")
+
+
+class AnchorCollator:
+    "TRL's preference collator, plus the whole chosen messages (`anchor_ids`) after their prompts as a batch of their own, padded right"
+    def __init__(self, base, pad_token_id: int): self.base, self.pad_token_id = base, pad_token_id
+    def __call__(self, examples: list[dict]) -> dict:
+        out = self.base(examples)
+        if "anchor_ids" not in examples[0]: return out
+        from trl.trainer.utils import pad
+        seqs = [torch.tensor(e["prompt_ids"] + e["anchor_ids"]) for e in examples]
+        masks = [torch.tensor([0] * len(e["prompt_ids"]) + [1] * len(e["anchor_ids"])) for e in examples]
+        out["anchor_input_ids"] = pad(seqs, padding_value=self.pad_token_id, padding_side="right")
+        out["anchor_attention_mask"] = pad([torch.ones_like(s) for s in seqs], padding_value=0, padding_side="right")
+        out["anchor_completion_mask"] = pad(masks, padding_value=0, padding_side="right")
+        return out
 
 
 class ToolftDPOTrainer(DPOTrainer):
@@ -136,6 +159,23 @@ class ToolftDPOTrainer(DPOTrainer):
             ref_model = copy.deepcopy(model)  # the starting policy as it is in memory, not the weights at `_name_or_path`
         super().__init__(model, ref_model, args, *a, peft_config=peft_config, **kw)
         self._plain_head()
+        if args.anchor_weight: self.data_collator = AnchorCollator(self.data_collator, self._tokenizer.pad_token_id)
+
+    def _set_signature_columns_if_needed(self):
+        super()._set_signature_columns_if_needed()
+        if getattr(self.args, "anchor_weight", 0) and "anchor_ids" not in self._signature_columns: self._signature_columns.append("anchor_ids")
+
+    def _compute_loss(self, model, inputs, return_outputs):
+        anchor = {k: inputs.pop(k) for k in ANCHOR_KEYS if k in inputs}  # TRL passes every key but its own to the model
+        out = super()._compute_loss(model, inputs, return_outputs)
+        if not anchor: return out
+        ids, mask = anchor["anchor_input_ids"], anchor["anchor_completion_mask"]
+        logp = model(input_ids=ids, attention_mask=anchor["anchor_attention_mask"], labels=ids.masked_fill(mask == 0, -100),
+                     fused_lm_head=True, use_cache=False).log_probs[:, -(ids.size(1) - 1):]
+        nll = -logp[mask[:, 1:].bool()].mean()  # per token, as TRL's `sft` term
+        self._metrics["train" if self.model.training else "eval"]["anchor_nll"].append(self.accelerator.gather_for_metrics(nll.detach()).mean().item())
+        if return_outputs: return out[0] + self.args.anchor_weight * nll, out[1]
+        return out + self.args.anchor_weight * nll
 
     def _plain_head(self):
         if not self.plain_lm_head: return
@@ -187,8 +227,9 @@ def train_dpo(args: DPOConfig,
     if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
     model_args, tok, tmpl = start_run(args, model_args)
     def data():
-        ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config(), args.decision_tokens)
-        return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config(), args.decision_tokens)[0] if args.eval_data else None
+        anchor = args.anchor_weight > 0
+        ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config(), args.decision_tokens, anchor)
+        return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config(), args.decision_tokens, anchor)[0] if args.eval_data else None
     ds, stats, eval_ds = prepare_once(args, "dpo", data)
     with quiet(not progress): model = load_model(model_args) if model is None else model
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
