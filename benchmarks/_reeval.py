@@ -73,12 +73,26 @@ def reevaluate(doc: str,  # the script's docstring (its first line describes the
                 cache.parent.mkdir(parents=True, exist_ok=True); cache.write_text(json.dumps(saved) + "\n")
             turns[name] = saved["turns"]
             row[name] = {"metrics": {k: v for k, v in saved["metrics"].items() if keep is None or k in keep}, "seconds": saved["seconds"]}
+            if curves := training_curves(path.parent / "metrics.json"): row[name]["training"] = curves
             if name != base:
                 ch = paired_changes(turns[base], saved["turns"], turn_metrics, keys, a.boot, seed)
                 row[name] |= {"change": ch, "bar": meets_bar(ch)}
             print(seed, name, json.dumps(row[name]), flush=True)
         summary.setdefault("seeds", {})[str(seed)] = row
         (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+
+
+CURVE_KEYS = ("reward", "tools/call_frequency", "tools/failure_frequency")  # beside every `rewards/<component>/mean`
+
+
+def training_curves(metrics_file: Path) -> dict | None:
+    "The logged reward per step (the total, each component's mean, tool-call and failure frequencies) of a run that saved its history beside the model (`demo_stage.py`)"
+    if not metrics_file.exists(): return None
+    history = json.loads(metrics_file.read_text()).get("history") or []
+    rows = [h for h in history if "reward" in h]
+    if not rows: return None
+    keys = [k for k in rows[0] if k in CURVE_KEYS or (k.startswith("rewards/") and k.endswith("/mean"))]
+    return {"step": [h["step"] for h in rows], **{k: [None if h.get(k) is None else round(h[k], 4) for h in rows] for k in keys}}
 
 
 def export(sets: dict, path: Path) -> dict:

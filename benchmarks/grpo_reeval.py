@@ -6,7 +6,9 @@ trained from it) on a fresh held-out set of any size as the demo evaluates (`too
 model against the first reports the change of trajectory success and of the hack indicators of `benchmarks/grpo_tools.py`
 (calls per turn against the gold's, repeated calls, well-formed empty replies, malformed replies), each with a 95% paired
 bootstrap interval over the conversations, and whether issue 15's bar is met: trajectory success up, and no hack indicator
-worse than the SFT model's.
+worse than the SFT model's. Trajectory success is also split by the turn's gold (`success_call_turns`: the gold calls a
+tool; `success_no_call_turns`), and a model saved beside a `metrics.json` with a training history (`demo_stage.py`) gets its
+reward curves (`training`: the total and each component's mean per step, tool-call and failure frequencies) in the summary.
 
     .venv/bin/python benchmarks/grpo_reeval.py --seeds 0 --eval 2000 -o runs/grpo_reeval \\
         "sft=runs/demo/sft" "grpo=runs/stage/grpo_from_sft/grpo"
@@ -22,7 +24,8 @@ import _common  # noqa: F401  (the benchmarks' environment)
 from grpo_tools import metrics_of
 from _reeval import reevaluate
 
-KEYS = ("trajectory_success", "calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies", "arguments_every_reply")
+KEYS = ("trajectory_success", "calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies", "arguments_every_reply",
+        "success_call_turns", "success_no_call_turns")  # trajectory success split by whether the gold calls a tool in the turn
 
 
 def turns_of(res) -> list[dict]:
@@ -45,7 +48,9 @@ def turn_metrics(rows: list[dict]) -> dict:
     n, replies, args = len(rows), sum(r["replies"] for r in rows), [a for r in rows for a in r["args"]]
     return {"trajectory_success": sum(r["success"] for r in rows) / n, "calls_off_gold": abs(sum(r["calls"] - r["gold_calls"] for r in rows)) / n,
             "repeated_calls": sum(r["repeats"] for r in rows) / n, "empty_replies": sum(r["empty"] for r in rows) / replies,
-            "malformed_replies": sum(r["malformed"] for r in rows) / replies, "arguments_every_reply": sum(args) / len(args) if args else None}
+            "malformed_replies": sum(r["malformed"] for r in rows) / replies, "arguments_every_reply": sum(args) / len(args) if args else None,
+            **{f"success_{name}": (sum(r["success"] for r in part) / len(part) if part else None)
+               for name, part in (("call_turns", [r for r in rows if r["gold_calls"]]), ("no_call_turns", [r for r in rows if not r["gold_calls"]]))}}
 
 
 def meets_bar(ch: dict) -> dict:
