@@ -81,6 +81,7 @@ def main(argv=None):
     ap.add_argument("--anchor-weight", type=float, default=0.0, help="NLL on the whole chosen message at this weight beside DPO (DPOConfig.anchor_weight: "
                     "with --decision-tokens, the chosen call's arguments keep a signal); 0: none")
     ap.add_argument("--decision-tokens", type=int, default=None, help="DPO on each completion up to N tokens past where chosen and rejected differ (DPOConfig.decision_tokens)")
+    ap.add_argument("--first-turn-pairs", action="store_true", help="keep only pairs at a conversation's first reply (what the call-heavy SFT trained)")
     ap.add_argument("--replay", type=int, default=0, help="add this many of the call-heavy SFT's own first-reply calls as pairs with chosen = rejected "
                     "(no DPO gradient; the `sft` term trains them): rehearsal of the SFT data in the DPO run")
     ap.add_argument("--lora-r", type=int, default=0, help="DPO through a LoRA adapter of this rank on every linear layer (the reference: the adapter off); 0: full fine-tuning")
@@ -172,6 +173,10 @@ def main(argv=None):
             types = tuple(a.types.split(",")) if a.types else PAIR_TYPES
             pairs, rep = build_pairs(pair_recs, ChatTemplate(heavy_dir), types=types, seed=seed)
             print(rep, flush=True)
+            if a.first_turn_pairs:  # only decision points whose prompt has no assistant message yet: the first reply of a conversation
+                kept = [p for p in pairs if not any(m["role"] == "assistant" for m in p["prompt"])]
+                print(f"--first-turn-pairs: {len(kept)} of {len(pairs)} pairs kept", flush=True)
+                pairs = kept
             if a.replay:
                 pairs = pairs + replay_pairs(records(a.records, seed, "train", heavy), a.replay, seed)
                 print(f"{a.replay} replay pairs from the SFT's own records added: {len(pairs)} in all", flush=True)
