@@ -179,7 +179,7 @@ def pairs_build(args) -> int:
     if args.model and args.samples:
         from transformers import AutoModelForCausalLM
         pairs, rep = on_policy_pairs(records, AutoModelForCausalLM.from_pretrained(args.model), tmpl, args.samples, args.temperature, args.seed,
-                                     cfg=cfg, progress=sys.stderr.isatty())
+                                     cfg=cfg, progress=sys.stderr.isatty(), after=args.after)
     else:
         types = tuple(t.strip() for t in args.types.split(",")) if args.types else PAIR_TYPES
         pairs, rep = build_pairs(records, tmpl, types, args.seed, cfg, progress=sys.stderr.isatty())
@@ -386,7 +386,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--types", help="comma-separated pair types (default: all of toolft.pairs.PAIR_TYPES)")
     q.add_argument("--model", help="a model directory: sample its completions (with --samples) and keep its failures as rejected")
     q.add_argument("--samples", type=int, default=0, help="completions sampled per decision point (on-policy pairs)")
-    q.add_argument("--temperature", type=float, default=1.0); q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0: greedy; with --samples 1, the model's evaluation failures)")
+    q.add_argument("--after", choices=["user", "tool"], help="on-policy pairs only at the replies right after a user message (each user turn's decision) or a tool result (default: every reply)")
+    q.add_argument("--seed", type=int, default=0)
     q.set_defaults(fn=pairs_build)
     q = pr.add_parser("check", help="the pair contract for a template; exit 1 naming each violation")
     q.add_argument("pairs", help="pairs .jsonl"); pair_opts(q); q.set_defaults(fn=pairs_check)

@@ -460,12 +460,15 @@ def on_policy_pairs(records: list[dict],  # canonical records
                     model, tmpl: ChatTemplate,  # the model and its template (with its tokenizer)
                     samples: int = 4,  # completions sampled per decision point
                     temperature: float = 1.0, seed: int = 0, max_new_tokens: int = 160, batch_size: int = 32,
-                    cfg: MaskConfig = MaskConfig(think="drop"), progress: bool = False) -> tuple[list[dict], PairReport]:
+                    cfg: MaskConfig = MaskConfig(think="drop"), progress: bool = False,
+                    after: str | None = None,  # only the decision points right after a message of this role (`user`: each user turn's first reply); None: every assistant message
+                   ) -> tuple[list[dict], PairReport]:
     "(pairs, report): the model's failing samples as rejected sides, the annotated messages as chosen"
     from toolft.evaluate import HFGenerator
     t, rep, out, seen = cfg.template(tmpl), PairReport(), [], set()
     fmt = output_format(t)
-    points = [(r, g) for r in records for g in gold_turns(r) if g.k < len(r["messages"]) and r["messages"][g.k]["role"] == "assistant"]
+    points = [(r, g) for r in records for g in gold_turns(r) if g.k < len(r["messages"]) and r["messages"][g.k]["role"] == "assistant"
+              and (after is None or (g.k > 0 and r["messages"][g.k - 1]["role"] == after))]
     prompts = [t.render(history(r["messages"][:g.k], cfg), r.get("tools") or None, add_generation_prompt=True) for r, g in points]
     for s in range(samples):
         outs = HFGenerator(model, tmpl.tokenizer, max_new_tokens, batch_size, seed + s, temperature=temperature)(prompts)
@@ -488,3 +491,4 @@ def on_policy_pairs(records: list[dict],  # canonical records
                         "rejected": [rejected], "tools": r.get("tools") or [],
                         "meta": {"source_id": r.get("id"), "turn": None, "message": g.k, "reason": scores[failed].reason, "scorer": failed, "score": detail, "sample": s}})
     return out, rep
+
