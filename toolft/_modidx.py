@@ -187,6 +187,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'toolft.demo.run_demo': ('demo.html#run_demo', 'toolft/demo.py'),
                              'toolft.demo.stage_checks': ('demo.html#stage_checks', 'toolft/demo.py'),
                              'toolft.demo.stage_figure': ('demo.html#stage_figure', 'toolft/demo.py'),
+                             'toolft.demo.stage_names': ('demo.html#stage_names', 'toolft/demo.py'),
                              'toolft.demo.stage_rows': ('demo.html#stage_rows', 'toolft/demo.py'),
                              'toolft.demo.unnecessary_call_rate': ('demo.html#unnecessary_call_rate', 'toolft/demo.py'),
                              'toolft.demo.validation_records': ('demo.html#validation_records', 'toolft/demo.py'),

@@ -386,7 +386,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--types", help="comma-separated pair types (default: all of toolft.pairs.PAIR_TYPES)")
     q.add_argument("--model", help="a model directory: sample its completions (with --samples) and keep its failures as rejected")
     q.add_argument("--samples", type=int, default=0, help="completions sampled per decision point (on-policy pairs)")
-    q.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0: greedy; with --samples 1, the model's evaluation failures)")
+    q.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0: greedy, so that --samples 1 gives the model's greedy failures)")
     q.add_argument("--after", choices=["user", "tool"], help="on-policy pairs only at the replies right after a user message (each user turn's decision) or a tool result (default: every reply)")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(fn=pairs_build)

@@ -8,7 +8,6 @@ import copy, html, json, time
 from pathlib import Path
 from .world import synthesize, world_tools, coverage, coverage_figure
 from .validate import prepare
-from .records import write_jsonl
 from .tiny import build_tiny
 from .evaluate import run_eval, HFGenerator, EvalConfig, EvalResult, write_report, step_means, paired_turns
 from trl import ModelConfig
@@ -25,7 +24,7 @@ from .maskview import MaskView
 # %% auto #0
 __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 'SFT_BARS', 'STAGE_NAMES', 'TABLE',
            'fresh_records', 'whole_conversations', 'validation_records', 'gate', 'run_demo', 'unnecessary_call_rate',
-           'first_replies', 'stage_checks', 'stage_rows', 'stage_figure', 'dpo_gate', 'describe']
+           'first_replies', 'stage_checks', 'stage_names', 'stage_rows', 'stage_figure', 'dpo_gate', 'describe']
 
 # %% ../nbs/91_demo.ipynb #81a8ac8d
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (nbs/notes/tiny_learning.md): what made copying
@@ -103,7 +102,10 @@ def whole_conversations(seed: int) -> EvalConfig:
     return EvalConfig(max_steps=4, max_new_tokens=160, batch_size=50, seed=seed)
 
 
-def validation_records(n: int, seed: int, tools=None) -> list[dict]:
+def validation_records(n: int,  # conversations
+                       seed: int,  # the demo's seed
+                       tools=None,  # the registry that replays their calls (default: `world_tools()`)
+                      ) -> list[dict]:
     "n held-out-split conversations for choosing between models (DPO's gate): neither trained on nor the demo's test set (seed + 1000, not seed + 1)"
     return prepare(synthesize(n, seed=seed + 1000, split="eval"), None, tools=tools or world_tools(), replay=True, skip_invalid=True)[0]
 
@@ -113,7 +115,7 @@ def gate(before: dict, after: dict,  # `_headline`s of the earlier and the new m
         ) -> tuple[bool, list[str]]:
     "(kept, why not): the new model is kept only if it is better than the earlier one on at least one of `keys` and worse on none"
     # a tie is not enough: the new model's changes are then invisible on validation, and on the test set they are a coin (session 26, seed 0:
-    # DPO tied SFT on 232 validation turns and turned one held-out answer into a call)
+    # DPO tied SFT on 230 validation turns and turned one held-out answer into a call)
     change = {k: sign * ((after.get(k) or 0) - (before.get(k) or 0)) for k, sign in keys.items()}
     worse = [f"{GATE_NAMES.get(k, k)} {before.get(k) or 0:.3f} → {after.get(k) or 0:.3f}" for k, d in change.items() if d < 0]
     if worse: return False, [w + " (worse)" for w in worse]
@@ -260,6 +262,12 @@ TABLE = {"format_validity": "format", "tool_selection": "right tool", "arguments
          "grounding": "grounded answers", "correctness": "correct answers", "trajectory": "trajectory success"}
 
 
+def stage_names(m: dict) -> dict:
+    "Each stage's display name; a DPO stage the gate turned away is named as what it holds, SFT's model"
+    kept = m.get("train", {}).get("dpo", {}).get("kept", True)
+    return STAGE_NAMES | ({} if kept else {"dpo": "after DPO (not kept: SFT's model)"})
+
+
 def stage_rows(m: dict) -> dict:
     "stage -> {column: value}: first-reply scores of every user turn, grounding and correctness over every reply, trajectory success"
     pick = lambda s, k: s["all_replies"].get(k) if k in ("grounding", "correctness") else s["trajectory"]["success"] if k == "trajectory" else s.get(k)
@@ -270,12 +278,13 @@ def stage_figure(m: dict, shown=("format", "exact args", "decision macro-F1", "g
     "The stages side by side on the metrics each stage targets (plotly)"
     import plotly.graph_objects as go
     rows = stage_rows(m)
-    fig = go.Figure([go.Bar(name=STAGE_NAMES.get(st, st), x=list(shown), y=[r[k] for k in shown]) for st, r in rows.items()])
+    fig = go.Figure([go.Bar(name=stage_names(m).get(st, st), x=list(shown), y=[r[k] for k in shown]) for st, r in rows.items()])
     fig.update_layout(title="held-out conversations, tools executed: each stage", barmode="group", yaxis=dict(range=[0, 1]), height=360)
     return fig
 
 
-def dpo_gate(m: dict) -> str:
+def dpo_gate(m: dict,  # a demo's metrics.json, with its DPO stage run
+            ) -> str:
     "One sentence from a demo's metrics: what DPO trained on, and whether the gate kept it and why"
     d = m["train"]["dpo"]
     if not d["pairs"]: return f"DPO: the SFT model failed no user turn of {d['probe_records']} fresh conversations, so DPO had nothing to train on; the stage keeps SFT's model."
@@ -293,7 +302,7 @@ def _table_html(m: dict) -> str:
     cols = list(TABLE.values())
     fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join(f"<tr><th>{html.escape(STAGE_NAMES.get(st, st))}</th>" + "".join(f"<td>{fmt(r[c])}</td>" for c in cols) + "</tr>" for st, r in rows.items())
+    body = "".join(f"<tr><th>{html.escape(stage_names(m).get(st, st))}</th>" + "".join(f"<td>{fmt(r[c])}</td>" for c in cols) + "</tr>" for st, r in rows.items())
     checks = "".join(f"<li>{'✓' if ok else '✗'} {html.escape(k)}</li>" for k, ok in m["checks"].items())
     turns = lambda c: f"fixed {c['fixed']}, broke {c['broken']} (sign test p = {c['p']:.2g}{'; change %+.3f, 95%% interval %+.3f to %+.3f' % (c['change'], *c['interval']) if c.get('interval') else ''})"
     gate_note = f"<p>{html.escape(dpo_gate(m))}</p>" if "dpo" in m.get("train", {}) else ""
@@ -327,7 +336,7 @@ def _report(out, metrics, data, tmpl, mask_cfg, histories, results, pair_info, d
                          + PairView(shown, tmpl)._repr_html_()))
     if dash is not None: sections.append(("GRPO: the reward breakdown", dash.html()))
     title = "toolft demo: the embedded model through " + " → ".join(k.upper() for k in metrics["stages_run"])
-    names = dict(STAGE_NAMES) | ({"dpo": "after DPO (not kept: SFT's model)"} if not t.get("dpo", {"kept": True})["kept"] else {})
+    names = stage_names(metrics)
     return write_report({names[k]: r for k, r in results.items()}, Path(out) / "report.html", title, intro=intro, figures=figures, sections=sections)
 
 

@@ -465,6 +465,7 @@ def on_policy_pairs(records: list[dict],  # canonical records
                    ) -> tuple[list[dict], PairReport]:
     "(pairs, report): the model's failing samples as rejected sides, the annotated messages as chosen"
     from toolft.evaluate import HFGenerator
+    if after not in (None, "user", "tool"): raise ValueError(f"after must be None, 'user' or 'tool', got {after!r}")
     t, rep, out, seen = cfg.template(tmpl), PairReport(), [], set()
     fmt = output_format(t)
     points = [(r, g) for r in records for g in gold_turns(r) if g.k < len(r["messages"]) and r["messages"][g.k]["role"] == "assistant"
