@@ -47,7 +47,8 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # them at any learning rate tried, and it turned later user turns' calls into questions (their history holds a tool result).
 # Two epochs of the failures, then the gate: the DPO model is kept only if, on validation conversations (neither trained on nor
 # held out), it is better than SFT on one of decision macro-F1, unnecessary calls and exact arguments and worse on none (a tie
-# kept it on seed 0, and on the test set it turned an answer into a call). The loss is DPO plus the chosen side's NLL (TRL's `loss_type: [sigmoid, sft]`; plain DPO at a learning rate that moves decisions also wrecked the calls).
+# kept it on seed 0, and on the test set it turned an answer into a call). The loss is DPO plus the chosen side's NLL (TRL's
+# `loss_type: [sigmoid, sft]`; plain DPO at a learning rate that moves decisions also wrecked the calls).
 # GRPO is issue 15's measured setting from a first-reply SFT model (nbs/notes/grpo_tools.md: 8 rollouts per turn, temperature 0.7,
 # no KL term) at half its learning rate: lr 1e-4 turned call turns into refusals (seed 1: 8 of 128), 5e-5 kept trajectory success
 # and lost far fewer decisions on seeds 0-2 (91_demo, Measured).
@@ -153,10 +154,10 @@ def run_demo(out="runs/demo",  # output directory
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
     evals = data["eval"]["records"]
     whole = whole_conversations(seed)
-    def evaluate(model):
-        res = run_eval(evals, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose)
+    def evaluate(model, records=evals, show=True):  # the held-out set by default; DPO's gate passes its validation conversations
+        res = run_eval(records, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose and show)
         m = res.metrics()
-        say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
+        if show: say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
     results, train, fresh_counts = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
@@ -173,7 +174,7 @@ def run_demo(out="runs/demo",  # output directory
         p = cfg["pairs"]
         say(f"6. DPO on the SFT model's failures: its greedy reply to each user turn of {p['probe_records']} fresh conversations, scored; each failure against the annotated reply")
         pairs, report = on_policy_pairs(fresh(p["probe_records"], seed + 22), model, tmpl, samples=1, temperature=0.0, seed=seed, after="user")
-        pair_info, entry = {"pairs": pairs, "report": report}, {"pairs": len(pairs), "probe_records": p["probe_records"], "steps": 0, "seconds": 0.0}
+        pair_info, dpo_info = {"pairs": pairs, "report": report}, {"pairs": len(pairs), "probe_records": p["probe_records"], "steps": 0, "seconds": 0.0}
         kept, why_not = False, ["no failure to train on"]
         if pairs:
             # a copy: train_dpo trains the model it is given in place, and SFT's must stay for the gate's comparison (and for GRPO if DPO is not kept)
@@ -181,12 +182,11 @@ def run_demo(out="runs/demo",  # output directory
             histories["dpo"] = dres.history
             valid = validation_records(p["validation_records"], seed, reg)
             say(f"   {len(pairs)} pairs, {dres.steps} steps in {dres.seconds:.0f} s; the gate: SFT and DPO on {len(valid)} validation conversations")
-            score = lambda m: _headline(run_eval(valid, HFGenerator(m, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=False))
-            v = {"sft": score(model), "dpo": score(dres.model)}
-            kept, why_not = gate(v["sft"], v["dpo"])
-            entry |= {"steps": dres.steps, "seconds": round(dres.seconds, 1), "validation_records": len(valid),
-                      "validation": {k: {g: h[g] for g in GATE} for k, h in v.items()}}
-        entry |= {"kept": kept, "why_not": why_not}
+            on_valid = {k: _headline(evaluate(m, valid, show=False)) for k, m in (("sft", model), ("dpo", dres.model))}
+            kept, why_not = gate(on_valid["sft"], on_valid["dpo"])
+            dpo_info |= {"steps": dres.steps, "seconds": round(dres.seconds, 1), "validation_records": len(valid),
+                         "validation": {k: {g: h[g] for g in GATE} for k, h in on_valid.items()}}
+        dpo_info |= {"kept": kept, "why_not": why_not}
         if kept:
             say("   DPO kept; evaluating")
             results["dpo"], model, last = evaluate(dres.model), dres.model, out / "dpo"
@@ -195,8 +195,8 @@ def run_demo(out="runs/demo",  # output directory
             results["dpo"] = results["sft"]
             if pairs:  # what the gate turned away, on the test set for the record: never used to decide
                 say("   the DPO model not kept, on the held-out conversations (for the record)")
-                entry["test_if_kept"] = {g: _headline(evaluate(dres.model)).get(g) for g in GATE}
-        train["dpo"] = entry
+                dpo_info["test_if_kept"] = {g: _headline(evaluate(dres.model)).get(g) for g in GATE}
+        train["dpo"] = dpo_info
     if "grpo" in stages:
         g = {k: v for k, v in cfg["grpo"].items() if k != "records"}
         say(f"7. GRPO with the world's tools executing in the rollouts, on the user turns of {cfg['grpo']['records']} fresh conversations")
@@ -219,8 +219,6 @@ def run_demo(out="runs/demo",  # output directory
     _report(out, metrics, data, tmpl, run.mask_config(), histories, results, pair_info, dash)
     say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all)")
     return metrics
-
-
 
 # %% ../nbs/91_demo.ipynb #4f108a87
 def unnecessary_call_rate(m: dict) -> float | None:
@@ -338,7 +336,6 @@ def _report(out, metrics, data, tmpl, mask_cfg, histories, results, pair_info, d
     title = "toolft demo: the embedded model through " + " → ".join(k.upper() for k in metrics["stages_run"])
     names = stage_names(metrics)
     return write_report({names[k]: r for k, r in results.items()}, Path(out) / "report.html", title, intro=intro, figures=figures, sections=sections)
-
 
 # %% ../nbs/91_demo.ipynb #4f42c425
 def describe(m: dict,  # a demo's metrics.json

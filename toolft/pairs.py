@@ -492,4 +492,3 @@ def on_policy_pairs(records: list[dict],  # canonical records
                         "rejected": [rejected], "tools": r.get("tools") or [],
                         "meta": {"source_id": r.get("id"), "turn": None, "message": g.k, "reason": scores[failed].reason, "scorer": failed, "score": detail, "sample": s}})
     return out, rep
-
