@@ -143,7 +143,7 @@ COMPONENTS = {c.name: c for c in [
     Component("no_tool", 0, 1, "no_tool", "no call where the gold makes none"),
     Component("clarification", 0, 1, "clarification", "a question where the gold asks"),
     Component("cost", -1, 0, None, "calls beyond what the gold needs, over the calls needed"),
-    Component("empty", -1, 0, None, "a step with neither a call nor any text"),
+    Component("empty", -1, 0, None, "a turn with a step that has neither a call nor any text"),
     Component("echo", -1, 0, None, "text that repeats the user's last message"),
 ]}
 
@@ -296,6 +296,10 @@ def _execution(self: RewardScorer, gold: Gold, p: Parsed, obs: list | None) -> S
 def _step(self: RewardScorer, gold: Gold, p: Parsed, obs: list | None, user: str) -> dict:
     "Every component's `Score` for one assistant step against its gold; None where the gold says a component does not apply"
     s, executable = {}, self.executable(gold)
+    empty, why = not p.calls and not p.content.strip(), "empty: neither a call nor any text"
+    if empty and not attempted_call(p):  # no reply: it earns what a step never written earns (0), and pays `empty`
+        return {n: None if not applies(n, gold, executable) else Score(-1.0 if n == "empty" else 0.0, None if n == "echo" else why)
+                for n in COMPONENTS if n != "cost"}
     for n, comp in COMPONENTS.items():
         if not applies(n, gold, executable): s[n] = None; continue
         if comp.scorer is None: continue
@@ -303,7 +307,7 @@ def _step(self: RewardScorer, gold: Gold, p: Parsed, obs: list | None, user: str
         s[n] = sc if sc is not None else Score(0.0, "no_call: nothing to validate" if n == "schema" else
                                               "no_answer: called a tool instead of answering" if p.calls else "no_answer")
     if "execution" not in s: s["execution"] = self._execution(gold, p, obs)
-    s["empty"] = Score(-1.0, "empty: neither a call nor any text") if not p.calls and not p.content.strip() else Score(0.0)
+    s["empty"] = Score(-1.0, why) if empty else Score(0.0)  # a call that does not parse leaves no text either
     s["echo"] = Score(-1.0, f"echo: repeats the user's words {user[:60]!r}") if echoes(p.content, user) else Score(0.0)
     s.pop("cost", None)
     return s
@@ -347,7 +351,9 @@ def _score(self: RewardScorer, completion, dp: DecisionPoint, prompt: str) -> di
     for n in COMPONENTS:
         if n == "cost": continue
         vals = [(i, s[n]) for i, s in enumerate(per) if s.get(n) is not None]
-        comps[n] = sum(v.value for _, v in vals) / len(vals) if vals else None
+        xs = [v.value for _, v in vals]
+        # an empty reply is the turn's, not one step's: averaged over the steps, one after a good call cost only -0.5
+        comps[n] = (min(xs) if n == "empty" else sum(xs) / len(xs)) if xs else None
         why = next(((i, v.reason) for i, v in vals if v.reason and v.value < COMPONENTS[n].high), None)
         if why: reasons[n] = (f"step {why[0]}: " if len(per) > 1 else "") + why[1]
     calls = [c for p, _ in steps for c in p.calls]
