@@ -200,7 +200,7 @@ def pairs_check(args) -> int:
 # %% ../nbs/90_cli.ipynb #15e049ff
 def demo(args) -> int:
     from toolft.demo import run_demo
-    run_demo(args.out, quick=args.quick, seed=args.seed, stages=args.stages)
+    run_demo(args.out, quick=args.quick, seed=args.seed, stages=args.stages, seconds=args.seconds)
     return 0
 
 # %% ../nbs/90_cli.ipynb #ac174460
@@ -431,6 +431,8 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("-o", "--out", default="runs/demo"); q.add_argument("--quick", action="store_true", help="small sizes, for tests")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--stages", default="sft,dpo,grpo", help="training stages after the untrained model's evaluation: sft, then any of dpo, grpo (comma-separated)")
+    q.add_argument("--seconds", type=float, default=None, help="the pipeline's time budget: SFT and GRPO train for what the other stages leave "
+                   "(default: the recipe's, 840 s; --quick's, 3600 s; 0: no budget, each stage's own limits)")
     q.set_defaults(fn=demo)
     return p
 

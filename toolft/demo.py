@@ -23,8 +23,9 @@ from .maskview import MaskView
 
 # %% auto #0
 __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 'SFT_BARS', 'STAGE_NAMES', 'TABLE',
-           'fresh_records', 'whole_conversations', 'validation_records', 'gate', 'run_demo', 'unnecessary_call_rate',
-           'first_replies', 'stage_checks', 'stage_names', 'stage_rows', 'stage_figure', 'dpo_gate', 'describe']
+           'fresh_records', 'whole_conversations', 'validation_records', 'gate', 'stage_seconds', 'run_demo',
+           'unnecessary_call_rate', 'first_replies', 'stage_checks', 'stage_names', 'stage_rows', 'stage_figure',
+           'dpo_gate', 'describe']
 
 # %% ../nbs/91_demo.ipynb #81a8ac8d
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (nbs/notes/tiny_learning.md): what made copying
@@ -52,6 +53,12 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # GRPO is issue 15's measured setting from a first-reply SFT model (nbs/notes/grpo_tools.md: 8 rollouts per turn, temperature 0.7,
 # no KL term) at half its learning rate: lr 1e-4 turned call turns into refusals (seed 1: 8 of 128), 5e-5 kept trajectory success
 # and lost far fewer decisions on seeds 0-2 (91_demo, Measured).
+# One budget for the whole pipeline (session 28): on a slow day (9.1k tokens/s, against 15.2k in session 25) the demo took
+# 1,037 s with SFT held to 600 s. So SFT and GRPO now train for what the other stages leave of `budget.seconds`: `reserve` is
+# what each stage needs besides SFT's and GRPO's training (measured that day: SFT's tokenization, mask check and evaluation
+# 47 s; DPO's probe, training, gate and record 93 s; GRPO's setup and evaluation 17 s, plus about 80 s of its own training),
+# and GRPO trains for what its evaluation leaves. `floor` is what a stage trains however late the pipeline runs (it then
+# says it ran over). 840 s leaves `make demo` from a fresh clone (install and imports: about 45 s) under 15 minutes.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
 GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
@@ -59,6 +66,7 @@ GATE_NAMES = {"macro_f1": "decision macro-F1", "unnecessary_call_rate": "unneces
 _TINY_SFT = dict(lr_scheduler_type="cosine", activation_checkpointing=False, save_strategy="no", multiturn="first", think="drop")
 _TINY_RL = dict(activation_checkpointing=False, save_strategy="no", report_to="none", think="drop")
 RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
+              budget=dict(seconds=840, reserve=dict(sft=55, dpo=100, grpo=100), floor=dict(sft=120, grpo=20)),
               sft=dict(max_steps=2400, max_seconds=600, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
                        torch_threads=2, dataset_num_proc=2, length_grouping=8, logging_steps=50, **(_TINY_SFT | {"multiturn": "decisions"})),
               pairs=dict(probe_records=300, validation_records=200),
@@ -68,6 +76,7 @@ RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
                         logging_steps=1, torch_threads=2, **_TINY_RL))
 # QUICK keeps `multiturn: first` with random batches: the test-size run whose checks (The quick demo, below) were set on it
 QUICK = dict(n_train=1200, n_eval=30, case_weights={c: 2 for c in CALLS},
+             budget=dict(seconds=3600, reserve=dict(sft=30, dpo=60, grpo=30), floor=dict(sft=30, grpo=10)),  # never binding: runs the budget's path
              sft=dict(max_steps=150, per_device_train_batch_size=32, learning_rate=3e-3, warmup_steps=15,
                       torch_threads=1, logging_steps=10, **_TINY_SFT),
              pairs=dict(probe_records=20, validation_records=20),
@@ -76,7 +85,6 @@ QUICK = dict(n_train=1200, n_eval=30, case_weights={c: 2 for c in CALLS},
                        max_completion_length=96, logging_steps=1, torch_threads=1, **_TINY_RL))
 SHOWN = ("format_validity", "tool_selection", "arguments", "no_tool", "clarification")  # the scorers the demo prints
 SFT_BARS = {"tool_selection": 0.95, "arguments": 0.80, "no_tool": 0.90, "format_validity": 0.98}  # the full demo's SFT thresholds (first replies)
-
 
 # %% ../nbs/91_demo.ipynb #2b773815
 def _stages(stages) -> tuple:
@@ -124,18 +132,31 @@ def gate(before: dict, after: dict,  # `_headline`s of the earlier and the new m
     return True, []
 
 
+# %% ../nbs/91_demo.ipynb #09151947
+def stage_seconds(left: float,  # seconds left of the pipeline's budget
+                  reserve: float,  # seconds the pipeline needs after this stage's training
+                  cap: float | None = None,  # the stage's own limit (its `max_seconds`), if any
+                  floor: float = 0.0,  # what the stage trains however little is left
+                 ) -> float:
+    "How long a stage may train so that what comes after it still fits the pipeline's budget"
+    return min(max(left - reserve, floor), cap or float("inf"))
+
 # %% ../nbs/91_demo.ipynb #1e0888a2
 def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
              seed: int = 0, verbose: bool = True,
              stages=STAGES,  # which training stages run (`sft`, then any of `dpo`, `grpo`), a tuple or "sft,dpo,grpo"
+             seconds: float | None = None,  # the pipeline's budget (default: the recipe's; 0: none): SFT and GRPO train for what the rest leaves
             ) -> dict:
     "Run the staged demo; returns the metrics written to `out/metrics.json`"
     stages = _stages(stages)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     say = print if verbose else (lambda *a, **k: None)
     cfg = QUICK if quick else RECIPE
+    plan = cfg.get("budget", {})
+    budget = plan.get("seconds") if seconds is None else (seconds or None)
     t_start = time.time()
+    left = lambda: budget - (time.time() - t_start)
     say(f"1. synthesizing the world: {cfg['n_train']} train + {cfg['n_eval']} held-out eval conversations (seed {seed})")
     raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")),
            "eval": synthesize(cfg["n_eval"], seed=seed + 1, split="eval")}  # held-out: every case type in equal shares
@@ -161,10 +182,14 @@ def run_demo(out="runs/demo",  # output directory
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
     results, train, fresh_counts = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
+    if budget:  # SFT trains for what the stages after it leave (their `reserve`, GRPO's training included)
+        run.max_seconds = round(stage_seconds(left(), sum(plan["reserve"][s] for s in stages), run.max_seconds, plan["floor"]["sft"]), 1)
     say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, str(tiny), data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s); evaluating")
+    t_eval = time.time()
     results["sft"], model, last = evaluate(res.model), res.model, out / "sft"
+    eval_seconds = time.time() - t_eval  # what GRPO leaves for its own evaluation
     train["sft"] = {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)}
     histories, pair_info, dash = {"sft": res.history}, None, None
     def fresh(n, s):  # training conversations the SFT stage never saw, with the SFT recipe's case mix
@@ -195,11 +220,15 @@ def run_demo(out="runs/demo",  # output directory
             results["dpo"] = results["sft"]
             if pairs:  # what the gate turned away, on the test set for the record: never used to decide
                 say("   the DPO model not kept, on the held-out conversations (for the record)")
-                dpo_info["test_if_kept"] = {g: _headline(evaluate(dres.model)).get(g) for g in GATE}
+                turned_away = _headline(evaluate(dres.model))
+                dpo_info["test_if_kept"] = {g: turned_away.get(g) for g in GATE}
         train["dpo"] = dpo_info
     if "grpo" in stages:
         g = {k: v for k, v in cfg["grpo"].items() if k != "records"}
-        say(f"7. GRPO with the world's tools executing in the rollouts, on the user turns of {cfg['grpo']['records']} fresh conversations")
+        if budget:  # what GRPO's evaluation (as long as SFT's) and the step that crosses its limit (about 6 s on a slow day) leave
+            g["max_seconds"] = round(stage_seconds(left(), eval_seconds + 15, g.get("max_seconds"), plan["floor"]["grpo"]), 1)
+        say(f"7. GRPO with the world's tools executing in the rollouts, on the user turns of {cfg['grpo']['records']} fresh conversations"
+            + (f" ({g['max_steps']} steps, at most {g['max_seconds']} s)" if g.get("max_seconds") else ""))
         from toolft.dashboard import RewardDashboard
         dash = RewardDashboard(show=False)  # the live view `52_dashboard` shows in JupyterLab; kept here for the report
         gres = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **g), str(last), fresh(cfg["grpo"]["records"], seed + 10),
@@ -211,13 +240,14 @@ def run_demo(out="runs/demo",  # output directory
                "train": train, "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
                "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
-               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1)}
+               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1),
+               "budget": {"seconds": budget, "sft": run.max_seconds, "grpo": g.get("max_seconds") if "grpo" in stages else None} if budget else None}
     order = list(results)  # each stage against the one before it, turn by turn: what it fixed and broke, and whether that split could be chance
     metrics["changes"] = {f"{b} → {a}": {k: paired_turns(results[b], results[a], k) for k in ("decision", "trajectory")} for b, a in zip(order, order[1:])}
     metrics["checks"] = stage_checks(metrics)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     _report(out, metrics, data, tmpl, run.mask_config(), histories, results, pair_info, dash)
-    say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all)")
+    say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all" + (f", budget {budget} s" if budget else "") + ")")
     return metrics
 
 # %% ../nbs/91_demo.ipynb #4f108a87
@@ -251,6 +281,7 @@ def stage_checks(m: dict) -> dict:
         prev = "dpo" if "dpo" in s else "sft"
         out[f"grpo: trajectory success or exact arguments >= {prev}'s"] = (s["grpo"]["trajectory"]["success"] >= s[prev]["trajectory"]["success"]
                                                                           or (s["grpo"]["arguments"] or 0) >= (s[prev]["arguments"] or 0))
+    if (m.get("budget") or {}).get("seconds"): out[f"pipeline: within its {m['budget']['seconds']} s budget"] = m["seconds_total"] <= m["budget"]["seconds"]
     return out
 
 # %% ../nbs/91_demo.ipynb #33c1ccb2
@@ -319,7 +350,8 @@ def _report(out, metrics, data, tmpl, mask_cfg, histories, results, pair_info, d
     ran = ", ".join(f"{k} {v['steps']} steps in {v['seconds']} s" for k, v in t.items())
     intro = (f"<p>The embedded model (built by toolft, no download) on {metrics['stages']['base']['n']} user turns of held-out conversations whose "
              f"names, dates and numbers never appear in training, evaluated whole — every reply, the tools executed — before training and after each "
-             f"stage: {ran}. Data: {d['train']['accepted']} of "
+             f"stage: {ran}; {metrics['seconds_total']} s in all" + (f" of a {metrics['budget']['seconds']} s budget" if metrics.get("budget") else "")
+             + f". Data: {d['train']['accepted']} of "
              f"{d['train']['read']} training conversations accepted ({d['train']['rejected']} rejected). Every number is also in "
              f"<a href='metrics.json'>metrics.json</a>.</p>" + _table_html(metrics))
     figures = [stage_figure(metrics), loss_figure(histories["sft"], "SFT loss")]
