@@ -58,7 +58,7 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # what each stage needs besides SFT's and GRPO's training (measured that day: SFT's tokenization, mask check and evaluation
 # 47 s; DPO's probe, training, gate and record 93 s; GRPO's setup and evaluation 17 s, plus about 80 s of its own training),
 # and GRPO trains for what its evaluation leaves. `floor` is what a stage trains however late the pipeline runs (it then
-# says it ran over). 840 s leaves `make demo` from a fresh clone (install and imports: about 45 s) under 15 minutes.
+# says it ran over). With 840 s the command took 829-841 s on seeds 0-2 (session 29); a fresh clone adds the install.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
 GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
@@ -175,21 +175,23 @@ def run_demo(out="runs/demo",  # output directory
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
     evals = data["eval"]["records"]
     whole = whole_conversations(seed)
-    def evaluate(model, records=evals, show=True):  # the held-out set by default; DPO's gate passes its validation conversations
+    evaluations = []  # every evaluation run: which model, on which conversations, how long (no model twice on the same ones)
+    def evaluate(model, name, records=evals, show=True):  # the held-out set by default; DPO's gate passes its validation conversations
+        t0 = time.time()
         res = run_eval(records, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose and show)
+        evaluations.append({"model": name, "on": "held-out" if records is evals else "validation", "conversations": len(records), "seconds": round(time.time() - t0, 1)})
         m = res.metrics()
         if show: say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
         return res
     say("4. evaluating the untrained model on the held-out conversations (whole conversations, tools executed)")
-    results, train, fresh_counts = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny))}, {}, {}
+    results, train, fresh_counts = {"base": evaluate(AutoModelForCausalLM.from_pretrained(tiny), "base")}, {}, {}
     if budget:  # SFT trains for what the stages after it leave (their `reserve`, GRPO's training included)
         run.max_seconds = round(stage_seconds(left(), sum(plan["reserve"][s] for s in stages), run.max_seconds, plan["floor"]["sft"]), 1)
     say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, str(tiny), data["train"]["records"], live=False, progress=verbose)
     say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s); evaluating")
-    t_eval = time.time()
-    results["sft"], model, last = evaluate(res.model), res.model, out / "sft"
-    eval_seconds = time.time() - t_eval  # what GRPO leaves for its own evaluation
+    results["sft"], model, last = evaluate(res.model, "sft"), res.model, out / "sft"
+    eval_seconds = evaluations[-1]["seconds"]  # what GRPO leaves for its own evaluation
     train["sft"] = {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)}
     histories, pair_info, dash = {"sft": res.history}, None, None
     def fresh(n, s):  # training conversations the SFT stage never saw, with the SFT recipe's case mix
@@ -207,20 +209,20 @@ def run_demo(out="runs/demo",  # output directory
             histories["dpo"] = dres.history
             valid = validation_records(p["validation_records"], seed, reg)
             say(f"   {len(pairs)} pairs, {dres.steps} steps in {dres.seconds:.0f} s; the gate: SFT and DPO on {len(valid)} validation conversations")
-            on_valid = {k: _headline(evaluate(m, valid, show=False)) for k, m in (("sft", model), ("dpo", dres.model))}
+            on_valid = {k: _headline(evaluate(m, k, valid, show=False)) for k, m in (("sft", model), ("dpo", dres.model))}
             kept, why_not = gate(on_valid["sft"], on_valid["dpo"])
             dpo_info |= {"steps": dres.steps, "seconds": round(dres.seconds, 1), "validation_records": len(valid),
                          "validation": {k: {g: h[g] for g in GATE} for k, h in on_valid.items()}}
         dpo_info |= {"kept": kept, "why_not": why_not}
         if kept:
             say("   DPO kept; evaluating")
-            results["dpo"], model, last = evaluate(dres.model), dres.model, out / "dpo"
+            results["dpo"], model, last = evaluate(dres.model, "dpo"), dres.model, out / "dpo"
         else:
             say(f"   DPO not kept ({'; '.join(why_not)}): the stage keeps SFT's model")
             results["dpo"] = results["sft"]
             if pairs:  # what the gate turned away, on the test set for the record: never used to decide
                 say("   the DPO model not kept, on the held-out conversations (for the record)")
-                turned_away = _headline(evaluate(dres.model))
+                turned_away = _headline(evaluate(dres.model, "dpo (not kept)"))
                 dpo_info["test_if_kept"] = {g: turned_away.get(g) for g in GATE}
         train["dpo"] = dpo_info
     if "grpo" in stages:
@@ -234,13 +236,13 @@ def run_demo(out="runs/demo",  # output directory
         gres = train_grpo(GRPOConfig(output_dir=str(out / "grpo"), seed=seed, **g), str(last), fresh(cfg["grpo"]["records"], seed + 10),
                           tools=world_tools, live=False, progress=verbose, model=model, callbacks=[dash])
         say(f"   {gres.steps} steps in {gres.seconds:.0f} s; evaluating")
-        results["grpo"], model, histories["grpo"] = evaluate(gres.model), gres.model, gres.history
+        results["grpo"], model, histories["grpo"] = evaluate(gres.model, "grpo"), gres.model, gres.history
         train["grpo"] = {"seconds": round(gres.seconds, 1), "steps": gres.steps, "rows": gres.rows}
     metrics = {"stages": {k: _headline(r) for k, r in results.items()}, "first_replies": {k: _headline(first_replies(r)) for k, r in results.items()},
                "train": train, "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
                "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
-               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1),
+               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1), "evaluations": evaluations,
                "budget": {"seconds": budget, "sft": run.max_seconds, "grpo": g.get("max_seconds") if "grpo" in stages else None} if budget else None}
     order = list(results)  # each stage against the one before it, turn by turn: what it fixed and broke, and whether that split could be chance
     metrics["changes"] = {f"{b} → {a}": {k: paired_turns(results[b], results[a], k) for k in ("decision", "trajectory")} for b, a in zip(order, order[1:])}
