@@ -109,6 +109,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'toolft.cli._mask_setup': ('cli.html#_mask_setup', 'toolft/cli.py'),
                             'toolft.cli._pair_template': ('cli.html#_pair_template', 'toolft/cli.py'),
                             'toolft.cli._print_checked': ('cli.html#_print_checked', 'toolft/cli.py'),
+                            'toolft.cli._process_start': ('cli.html#_process_start', 'toolft/cli.py'),
                             'toolft.cli._read_preds': ('cli.html#_read_preds', 'toolft/cli.py'),
                             'toolft.cli._write_metrics': ('cli.html#_write_metrics', 'toolft/cli.py'),
                             'toolft.cli.data_check': ('cli.html#data_check', 'toolft/cli.py'),

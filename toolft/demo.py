@@ -58,7 +58,11 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # what each stage needs besides SFT's and GRPO's training (measured that day: SFT's tokenization, mask check and evaluation
 # 47 s; DPO's probe, training, gate and record 93 s; GRPO's setup and evaluation 17 s, plus about 80 s of its own training),
 # and GRPO trains for what its evaluation leaves. `floor` is what a stage trains however late the pipeline runs (it then
-# says it ran over). With 840 s the command took 829-841 s on seeds 0-2 (session 29); a fresh clone adds the install.
+# says it ran over). With 840 s the command took 829-841 s on seeds 0-2 (session 29), but `make demo` from a fresh clone took 924 s:
+# the install (57 s) and the first imports (29 s) came before the budget's clock started. Since session 30 the clock starts with
+# the command (`make demo`: before its install), and 870 s leaves 30 s for the report, the exit and a slow last step. GRPO's
+# reserve went from 100 to 50 s so that SFT keeps the ~520 s it had: GRPO trained 26 steps in that fresh clone and moved no held-out
+# turn (trajectory success 0.308 before and after); its effect is measured at full size in 51_grpo, the demo shows the stage.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
 GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
@@ -66,7 +70,7 @@ GATE_NAMES = {"macro_f1": "decision macro-F1", "unnecessary_call_rate": "unneces
 _TINY_SFT = dict(lr_scheduler_type="cosine", activation_checkpointing=False, save_strategy="no", multiturn="first", think="drop")
 _TINY_RL = dict(activation_checkpointing=False, save_strategy="no", report_to="none", think="drop")
 RECIPE = dict(n_train=12000, n_eval=200, case_weights={c: 3 for c in CALLS},
-              budget=dict(seconds=840, reserve=dict(sft=55, dpo=100, grpo=100), floor=dict(sft=120, grpo=20)),
+              budget=dict(seconds=870, reserve=dict(sft=55, dpo=100, grpo=50), floor=dict(sft=120, grpo=20)),
               sft=dict(max_steps=2400, max_seconds=600, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
                        torch_threads=2, dataset_num_proc=2, length_grouping=8, logging_steps=50, **(_TINY_SFT | {"multiturn": "decisions"})),
               pairs=dict(probe_records=300, validation_records=200),
@@ -146,7 +150,8 @@ def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
              seed: int = 0, verbose: bool = True,
              stages=STAGES,  # which training stages run (`sft`, then any of `dpo`, `grpo`), a tuple or "sft,dpo,grpo"
-             seconds: float | None = None,  # the pipeline's budget (default: the recipe's; 0: none): SFT and GRPO train for what the rest leaves
+             seconds: float | None = None,  # the budget (default: the recipe's; 0: none): SFT and GRPO train for what the rest leaves
+             started: float | None = None,  # when the budget's clock started (a `time.time()`; default: now). `toolft demo` passes its process's start, `make demo` its own, so imports and the install count too
             ) -> dict:
     "Run the staged demo; returns the metrics written to `out/metrics.json`"
     stages = _stages(stages)
@@ -156,7 +161,9 @@ def run_demo(out="runs/demo",  # output directory
     plan = cfg.get("budget", {})
     budget = plan.get("seconds") if seconds is None else (seconds or None)
     t_start = time.time()
-    left = lambda: budget - (time.time() - t_start)
+    clock = t_start if started is None else min(started, t_start)
+    left = lambda: budget - (time.time() - clock)
+    if clock < t_start: say(f"0. {t_start - clock:.0f} s since the command started (install, imports) count toward the {budget} s budget" if budget else f"0. {t_start - clock:.0f} s since the command started")
     say(f"1. synthesizing the world: {cfg['n_train']} train + {cfg['n_eval']} held-out eval conversations (seed {seed})")
     raw = {"train": synthesize(cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")),
            "eval": synthesize(cfg["n_eval"], seed=seed + 1, split="eval")}  # held-out: every case type in equal shares
@@ -242,14 +249,15 @@ def run_demo(out="runs/demo",  # output directory
                "train": train, "data": {s: {"read": d["report"].read, "accepted": d["report"].accepted, "rejected": d["report"].rejected, "flags": dict(d["report"].flags)} for s, d in data.items()},
                "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
-               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1), "evaluations": evaluations,
+               "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1), "seconds_before": round(t_start - clock, 1), "evaluations": evaluations,
                "budget": {"seconds": budget, "sft": run.max_seconds, "grpo": g.get("max_seconds") if "grpo" in stages else None} if budget else None}
     order = list(results)  # each stage against the one before it, turn by turn: what it fixed and broke, and whether that split could be chance
     metrics["changes"] = {f"{b} → {a}": {k: paired_turns(results[b], results[a], k) for k in ("decision", "trajectory")} for b, a in zip(order, order[1:])}
     metrics["checks"] = stage_checks(metrics)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1, default=str))
     _report(out, metrics, data, tmpl, run.mask_config(), histories, results, pair_info, dash)
-    say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s in all" + (f", budget {budget} s" if budget else "") + ")")
+    say(f"wrote {out / 'metrics.json'} and {out / 'report.html'} ({metrics['seconds_total']} s for the pipeline, {metrics['seconds_before']} s before it"
+        + (f"; budget {budget} s" if budget else "") + ")")
     return metrics
 
 # %% ../nbs/91_demo.ipynb #4f108a87
@@ -283,7 +291,8 @@ def stage_checks(m: dict) -> dict:
         prev = "dpo" if "dpo" in s else "sft"
         out[f"grpo: trajectory success or exact arguments >= {prev}'s"] = (s["grpo"]["trajectory"]["success"] >= s[prev]["trajectory"]["success"]
                                                                           or (s["grpo"]["arguments"] or 0) >= (s[prev]["arguments"] or 0))
-    if (m.get("budget") or {}).get("seconds"): out[f"pipeline: within its {m['budget']['seconds']} s budget"] = m["seconds_total"] <= m["budget"]["seconds"]
+    if (m.get("budget") or {}).get("seconds"):  # counted from the command's start (`seconds_before`: its install and imports), as the user waits
+        out[f"command: within its {m['budget']['seconds']} s budget"] = m.get("seconds_before", 0) + m["seconds_total"] <= m["budget"]["seconds"]
     return out
 
 # %% ../nbs/91_demo.ipynb #33c1ccb2
@@ -352,7 +361,8 @@ def _report(out, metrics, data, tmpl, mask_cfg, histories, results, pair_info, d
     ran = ", ".join(f"{k} {v['steps']} steps in {v['seconds']} s" for k, v in t.items())
     intro = (f"<p>The embedded model (built by toolft, no download) on {metrics['stages']['base']['n']} user turns of held-out conversations whose "
              f"names, dates and numbers never appear in training, evaluated whole — every reply, the tools executed — before training and after each "
-             f"stage: {ran}; {metrics['seconds_total']} s in all" + (f" of a {metrics['budget']['seconds']} s budget" if metrics.get("budget") else "")
+             f"stage: {ran}; {metrics['seconds_total']} s for the pipeline, {metrics.get('seconds_before', 0)} s before it (install, imports)"
+             + (f", of a {metrics['budget']['seconds']} s budget" if metrics.get("budget") else "")
              + f". Data: {d['train']['accepted']} of "
              f"{d['train']['read']} training conversations accepted ({d['train']['rejected']} rejected). Every number is also in "
              f"<a href='metrics.json'>metrics.json</a>.</p>" + _table_html(metrics))
