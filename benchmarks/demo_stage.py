@@ -41,10 +41,12 @@ ap.add_argument("--from", dest="start", default=None, help="grpo, eval: the star
 ap.add_argument("--set", default="{}", help="JSON: fields of RECIPE[stage] to change (SFTConfig / GRPOConfig fields)")
 ap.add_argument("--case-weights", default=None, help="grpo: JSON {case type: share} for the training rows (others 1), instead of the recipe's `case_weights`")
 ap.add_argument("--eval-start", action="store_true", help="also evaluate the starting model")
+ap.add_argument("--n-train", type=int, default=None, help="sft: training conversations to synthesize (default: the recipe's `n_train`)")
 ap.add_argument("--threads", type=int, default=1, help="torch threads (the recipe's own count is replaced)")
 ap.add_argument("-o", "--out", required=True)
 a = ap.parse_args()
 if a.case_weights and a.stage != "grpo": ap.error("--case-weights sets the GRPO stage's rows; it has no effect with --stage " + a.stage)
+if a.n_train is not None and a.stage != "sft": ap.error("--n-train sets the SFT stage's conversations; it has no effect with --stage " + a.stage)
 torch.set_num_threads(a.threads)
 run, seed, out, cfg, reg = Path(a.run), a.seed, Path(a.out), RECIPE, world_tools()
 out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +77,7 @@ if a.stage == "eval":
 elif a.stage == "sft":
     from toolft.sft import SFTConfig, train_sft
     start = run / "tiny"
-    train, _, _ = prepare(synthesize(cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")), None, tools=reg, replay=True, skip_invalid=True)
+    train, _, _ = prepare(synthesize(a.n_train or cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")), None, tools=reg, replay=True, skip_invalid=True)
     t = time.time()
     res = train_sft(SFTConfig(output_dir=str(out / "sft"), seed=seed, data_seed=seed, report_to="none", **fields), str(start), train, live=False, progress=False)
     info = {"steps": res.steps, "tokens": res.tokens}

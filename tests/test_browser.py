@@ -229,6 +229,7 @@ def served(tmp_path_factory):
     proj.mkdir(parents=True)
     shutil.copytree(REPO / "nbs", proj / "nbs", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_*.ipynb"))  # the walkthrough's notebooks and 14_maskwidget
     shutil.copy(REPO / "pyproject.toml", proj / "pyproject.toml")
+    shutil.copytree(REPO / "benchmarks" / "results", proj / "benchmarks" / "results")  # the measured results the notebooks read (91_demo)
     _write_notebook(proj / "nbs" / DASH_NB, [c % {"steps": DASH_STEPS, "saved": SAVED_NB} for c in DASH_CELLS])
     shots = tmp / "shots"; shots.mkdir()
     SHOTS.mkdir(parents=True, exist_ok=True)
