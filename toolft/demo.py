@@ -64,9 +64,9 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # reserve went from 100 to 50 s so that SFT keeps the ~520 s it had: GRPO trained 26 steps in that fresh clone and moved no held-out
 # turn (trajectory success 0.308 before and after); its effect is measured at full size in 51_grpo, the demo shows the stage.
 # 36,000 training conversations, not 12,000 (session 30, pre-registered): at 1,600 SFT steps, what a ~10k tokens/s hour gives
-# SFT, 2.1 epochs of fresh conversations taught copying where 6.4 epochs of fewer did not: first-reply exact arguments 0.72 / 0.85 /
+# SFT, 1.4 passes over more conversations taught copying better than 4.3 passes over fewer: first-reply exact arguments 0.72 / 0.85 /
 # 0.67 -> 0.79 / 0.87 / 0.87 on seeds 0-2 (every user turn 0.61 / 0.73 / 0.57 -> 0.66 / 0.77 / 0.80; macro-F1 up on every seed).
-# Synthesizing and validating the extra 24,000 cost ~45 s and masking them ~30 s (SFT's reserve 55 -> 85 s), out of SFT's time.
+# Synthesizing and validating the extra 24,000 cost ~42 s and masking them ~23 s (SFT's reserve 55 -> 85 s), out of SFT's time.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
 GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
