@@ -72,7 +72,8 @@ def reevaluate(doc: str,  # the script's docstring (its first line describes the
                 assert all(check[k] is None or abs(check[k] - v) < 2e-3 for k, v in want.items()), (check, want)  # metrics_of rounds to 4 places
                 cache.parent.mkdir(parents=True, exist_ok=True); cache.write_text(json.dumps(saved) + "\n")
             turns[name] = saved["turns"]
-            row[name] = {"metrics": {k: v for k, v in saved["metrics"].items() if keep is None or k in keep}, "seconds": saved["seconds"]}
+            row[name] = {"metrics": {k: v for k, v in saved["metrics"].items() if keep is None or k in keep}, "seconds": saved["seconds"],
+                         "turn_metrics": turn_metrics(saved["turns"])}  # the numbers the changes are taken between, the baseline's too
             if curves := training_curves(path.parent / "metrics.json"): row[name]["training"] = curves
             if name != base:
                 ch = paired_changes(turns[base], saved["turns"], turn_metrics, keys, a.boot, seed)

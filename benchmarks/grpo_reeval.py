@@ -50,7 +50,14 @@ def turn_metrics(rows: list[dict]) -> dict:
             "repeated_calls": sum(r["repeats"] for r in rows) / n, "empty_replies": sum(r["empty"] for r in rows) / replies,
             "malformed_replies": sum(r["malformed"] for r in rows) / replies, "arguments_every_reply": sum(args) / len(args) if args else None,
             **{f"success_{name}": (sum(r["success"] for r in part) / len(part) if part else None)
-               for name, part in (("call_turns", [r for r in rows if r["gold_calls"]]), ("no_call_turns", [r for r in rows if not r["gold_calls"]]))}}
+               for name, part in (("call_turns", [r for r in rows if r["gold_calls"]]), ("no_call_turns", [r for r in rows if not r["gold_calls"]]))},
+            **call_turn_counts([r for r in rows if r["gold_calls"]])}
+
+
+def call_turn_counts(calls: list[dict]) -> dict:
+    "On the turns whose gold calls a tool: how many, and the calls per turn made against the gold's"
+    return {"call_turns": len(calls), "calls_per_call_turn": sum(r["calls"] for r in calls) / len(calls) if calls else None,
+            "gold_calls_per_call_turn": sum(r["gold_calls"] for r in calls) / len(calls) if calls else None}
 
 
 def meets_bar(ch: dict) -> dict:
