@@ -4,7 +4,8 @@
 again from one of them, with fields of the demo's `RECIPE[stage]` changed by `--set`, and evaluates the result on the demo's
 held-out conversations (seed K + 1, whole conversations with the tools executed, `run_demo`'s generation settings):
 
-- `--stage sft` starts from RUN/tiny on the demo's own training conversations (seed K, the recipe's case mix);
+- `--stage sft` starts from RUN/tiny (or `--from`: SFT continued from a trained model) on the demo's own training conversations
+  (seed K, the recipe's case mix);
 - `--stage grpo` starts from `--from` (a stage name under RUN, default `dpo` as in the demo, or any model directory) on the
   user turns of the recipe's fresh conversations (seed K + 10), as `run_demo` does;
 - `--stage eval` trains nothing: it evaluates `--from` (e.g. a model saved before an evaluation fix) as the demo does.
@@ -37,7 +38,7 @@ ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--run", required=True, help="a `toolft demo` output directory")
 ap.add_argument("--seed", type=int, required=True, help="the demo's seed")
 ap.add_argument("--stage", required=True, choices=["sft", "grpo", "eval"])
-ap.add_argument("--from", dest="start", default=None, help="grpo, eval: the starting (evaluated) model, a stage of RUN (sft, dpo) or a directory (default: dpo)")
+ap.add_argument("--from", dest="start", default=None, help="the starting model, a stage of RUN (sft, dpo) or a directory (default: tiny for sft, dpo otherwise)")
 ap.add_argument("--set", default="{}", help="JSON: fields of RECIPE[stage] to change (SFTConfig / GRPOConfig fields)")
 ap.add_argument("--case-weights", default=None, help="grpo: JSON {case type: share} for the training rows (others 1), instead of the recipe's `case_weights`")
 ap.add_argument("--eval-start", action="store_true", help="also evaluate the starting model")
@@ -67,16 +68,14 @@ def trajectory_by_case(result) -> dict:
 
 
 fields = cfg.get(a.stage, {}) | {"torch_threads": a.threads} | json.loads(a.set)
-if a.stage != "sft":
-    start = Path(a.start or "dpo")
-    start = start if start.exists() else run / start
+start = Path(a.start or ("tiny" if a.stage == "sft" else "dpo"))
+start = start if start.exists() else run / start
 if a.stage == "eval":
     t = time.time()
     res = types.SimpleNamespace(model=AutoModelForCausalLM.from_pretrained(start), history=[])
     info = {}
 elif a.stage == "sft":
     from toolft.sft import SFTConfig, train_sft
-    start = run / "tiny"
     train, _, _ = prepare(synthesize(a.n_train or cfg["n_train"], seed=seed, split="train", weights=cfg.get("case_weights")), None, tools=reg, replay=True, skip_invalid=True)
     t = time.time()
     res = train_sft(SFTConfig(output_dir=str(out / "sft"), seed=seed, data_seed=seed, report_to="none", **fields), str(start), train, live=False, progress=False)
