@@ -4,7 +4,7 @@ Each NAME=PATTERN names a group of runs; PATTERN holds `{seed}` and points at ou
 - `benchmarks/demo_stage.py`: the steps, tokens and seconds, the first replies' headline metrics and every user turn's (the
   hack indicators' file);
 - `toolft demo` / `make demo` (a `metrics.json` with `checks`): what its time and quality bars read (the seconds before the
-  pipeline and of it, the budget, every check, SFT's steps and tokens per second, whether DPO was kept, GRPO's steps, each
+  pipeline and of it, the budget, every check, SFT's steps and tokens per second, each evaluation's seconds, whether DPO was kept, GRPO's steps, each
   stage's first-reply headline and whole-conversation trajectory success), and with `--wall` each seed's command time.
 
     .venv/bin/python benchmarks/export_stage_runs.py --seeds 0,1,2 "12k=runs/s30/ntrain12k_s{seed}" "36k=runs/s30/ntrain36k_s{seed}" \\
@@ -34,7 +34,8 @@ def demo_run(m: dict, wall: str | None) -> dict:
             "dpo": {"pairs": t["dpo"]["pairs"], "kept": t["dpo"]["kept"], "validation": t["dpo"].get("validation")},
             "grpo": {x: t["grpo"][x] for x in ("steps", "seconds")},
             "first_replies": {s: {x: r.get(x) for x in FIRST + ("unnecessary_call_rate",)} for s, r in m["first_replies"].items()},
-            "trajectory_success": {s: r["trajectory"]["success"] for s, r in m["stages"].items()}}
+            "trajectory_success": {s: r["trajectory"]["success"] for s, r in m["stages"].items()},
+            "evaluation_seconds": {f"{e['model']} on {e['on']}": e["seconds"] for e in m.get("evaluations", [])}}
 
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
