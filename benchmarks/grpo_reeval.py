@@ -46,18 +46,13 @@ def turns_of(res) -> list[dict]:
 def turn_metrics(rows: list[dict]) -> dict:
     "The bar's numbers from per-turn rows, defined as `grpo_tools.metrics_of` defines them (`calls_off_gold`: |calls per turn - the gold's|)"
     n, replies, args = len(rows), sum(r["replies"] for r in rows), [a for r in rows for a in r["args"]]
-    return {"trajectory_success": sum(r["success"] for r in rows) / n, "calls_off_gold": abs(sum(r["calls"] - r["gold_calls"] for r in rows)) / n,
-            "repeated_calls": sum(r["repeats"] for r in rows) / n, "empty_replies": sum(r["empty"] for r in rows) / replies,
+    call, no_call = [r for r in rows if r["gold_calls"]], [r for r in rows if not r["gold_calls"]]  # turns whose gold calls a tool, and the rest
+    mean = lambda part, k: sum(r[k] for r in part) / len(part) if part else None
+    return {"trajectory_success": mean(rows, "success"), "calls_off_gold": abs(sum(r["calls"] - r["gold_calls"] for r in rows)) / n,
+            "repeated_calls": mean(rows, "repeats"), "empty_replies": sum(r["empty"] for r in rows) / replies,
             "malformed_replies": sum(r["malformed"] for r in rows) / replies, "arguments_every_reply": sum(args) / len(args) if args else None,
-            **{f"success_{name}": (sum(r["success"] for r in part) / len(part) if part else None)
-               for name, part in (("call_turns", [r for r in rows if r["gold_calls"]]), ("no_call_turns", [r for r in rows if not r["gold_calls"]]))},
-            **call_turn_counts([r for r in rows if r["gold_calls"]])}
-
-
-def call_turn_counts(calls: list[dict]) -> dict:
-    "On the turns whose gold calls a tool: how many, and the calls per turn made against the gold's"
-    return {"call_turns": len(calls), "calls_per_call_turn": sum(r["calls"] for r in calls) / len(calls) if calls else None,
-            "gold_calls_per_call_turn": sum(r["gold_calls"] for r in calls) / len(calls) if calls else None}
+            "success_call_turns": mean(call, "success"), "success_no_call_turns": mean(no_call, "success"),
+            "call_turns": len(call), "calls_per_call_turn": mean(call, "calls"), "gold_calls_per_call_turn": mean(call, "gold_calls")}
 
 
 def meets_bar(ch: dict) -> dict:

@@ -25,21 +25,22 @@ def main(argv=None):
     from toolft.tiny import build_tiny
     from toolft.validate import prepare
     from toolft.world import synthesize, world_tools
-    tmp = Path(tempfile.mkdtemp())
-    build_tiny(tmp / "tiny")
     train, _, _ = prepare(synthesize(a.records, seed=0, split="train", weights=RECIPE["case_weights"]), None, tools=world_tools(), replay=True, skip_invalid=True)
     rows = []
-    for busy in (False, True):
-        for threads in (2, 1):
-            loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
-            try:
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        build_tiny(tmp / "tiny")
+        for busy in (False, True):
+            for threads in (2, 1):
                 fields = RECIPE["sft"] | {"max_steps": a.steps, "max_seconds": None, "torch_threads": threads, "dataset_num_proc": 1, "logging_steps": a.steps}
-                res = train_sft(SFTConfig(output_dir=str(tmp / f"run_{busy}_{threads}"), seed=0, data_seed=0, report_to="none", **fields),
-                                str(tmp / "tiny"), train, live=False, progress=False)
-            finally:
-                if loop: loop.kill(); loop.wait()
-            rows.append({"busy_core": busy, "threads": threads, "steps": res.steps, "seconds": round(res.seconds, 1), "tokens_per_second": round(res.tokens_per_second)})
-            print(json.dumps(rows[-1]), flush=True)
+                loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+                try:
+                    res = train_sft(SFTConfig(output_dir=str(tmp / f"run_{busy}_{threads}"), seed=0, data_seed=0, report_to="none", **fields),
+                                    str(tmp / "tiny"), train, live=False, progress=False)
+                finally:
+                    if loop: loop.kill(); loop.wait()
+                rows.append({"busy_core": busy, "threads": threads, "steps": res.steps, "seconds": round(res.seconds, 1), "tokens_per_second": round(res.tokens_per_second)})
+                print(json.dumps(rows[-1]), flush=True)
     Path(a.out).write_text(json.dumps({"command": " ".join(["benchmarks/thread_contention.py"] + (argv or sys.argv[1:])), "runs": rows}, indent=1) + "\n")
 
 
