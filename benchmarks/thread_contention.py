@@ -1,11 +1,13 @@
-"""SFT tokens/s with 1 and 2 torch threads, with the box idle and with one core taken by a busy loop (by hand, not a test)
+"""SFT tokens/s and evaluation seconds with 1 and 2 torch threads, with the box idle and with one core taken by a busy loop (by hand, not a test)
 
 Session 32's demo with a busy loop on one of the box's two cores ran SFT 7.7x slower (2.3k against 17.5k tokens/s), not
 2x: this asks whether torch's two threads waiting on each other is the cause, i.e. whether one thread does better when a
 core is taken. Each run trains the embedded model from scratch for `--steps` steps of the demo's SFT recipe on `--records`
-world conversations; the busy loop is a separate process started before and killed after each busy run.
+world conversations; the busy loop is a separate process started before and killed after each busy run. Then (session 33)
+the same four settings for generation: the demo's evaluation (whole conversations, tools executed, batches of 50) of `--eval`
+held-out conversations by the model the idle two-thread run trained.
 
-    .venv/bin/python benchmarks/thread_contention.py --steps 60 --records 2000 -o benchmarks/results/thread_contention.json
+    .venv/bin/python benchmarks/thread_contention.py --steps 60 --records 2000 --eval 100 -o benchmarks/results/thread_contention.json
 """
 import argparse, json, subprocess, sys, tempfile
 from pathlib import Path
@@ -18,15 +20,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--records", type=int, default=2000)
+    ap.add_argument("--eval", type=int, default=100, help="held-out conversations evaluated per setting (0: no evaluation)")
     ap.add_argument("-o", "--out", required=True)
     a = ap.parse_args(argv)
-    from toolft.demo import RECIPE
+    import time, torch
+    from toolft.demo import RECIPE, whole_conversations
+    from toolft.evaluate import run_eval, HFGenerator
+    from toolft.templates import ChatTemplate
     from toolft.sft import SFTConfig, train_sft
     from toolft.tiny import build_tiny
     from toolft.validate import prepare
     from toolft.world import synthesize, world_tools
     train, _, _ = prepare(synthesize(a.records, seed=0, split="train", weights=RECIPE["case_weights"]), None, tools=world_tools(), replay=True, skip_invalid=True)
-    rows = []
+    held_out, _, _ = prepare(synthesize(a.eval, seed=1, split="eval"), None, tools=world_tools(), replay=True, skip_invalid=True)
+    rows, evals = [], []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         build_tiny(tmp / "tiny")
@@ -41,7 +48,20 @@ def main(argv=None):
                     if loop: loop.kill(); loop.wait()
                 rows.append({"busy_core": busy, "threads": threads, "steps": res.steps, "seconds": round(res.seconds, 1), "tokens_per_second": round(res.tokens_per_second)})
                 print(json.dumps(rows[-1]), flush=True)
-    Path(a.out).write_text(json.dumps({"command": " ".join(["benchmarks/thread_contention.py"] + (argv or sys.argv[1:])), "runs": rows}, indent=1) + "\n")
+        tmpl = ChatTemplate(str(tmp / "tiny"))
+        from transformers import AutoModelForCausalLM
+        model = AutoModelForCausalLM.from_pretrained(tmp / "run_False_2") if a.eval else None
+        for busy in (False, True) if a.eval else ():
+            for threads in (2, 1):
+                torch.set_num_threads(threads)
+                loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+                t0 = time.time()
+                try: run_eval(held_out, HFGenerator(model, tmpl.tokenizer, 160, 50, 0), tmpl, world_tools(), whole_conversations(0), progress=False)
+                finally:
+                    if loop: loop.kill(); loop.wait()
+                evals.append({"busy_core": busy, "threads": threads, "conversations": len(held_out), "seconds": round(time.time() - t0, 1)})
+                print(json.dumps(evals[-1]), flush=True)
+    Path(a.out).write_text(json.dumps({"command": " ".join(["benchmarks/thread_contention.py"] + (argv or sys.argv[1:])), "runs": rows, "evaluations": evals}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from .train import loss_figure, config_dict
 from .templates import ChatTemplate
 from .masks import mask_record
 from .maskview import MaskView
+from .threads import ThreadChooser
 
 
 # %% auto #0
@@ -67,6 +68,10 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # SFT, 1.4 passes over more conversations taught copying better than 4.3 passes over fewer: first-reply exact arguments 0.72 / 0.85 /
 # 0.67 -> 0.79 / 0.87 / 0.87 on seeds 0-2 (every user turn 0.61 / 0.73 / 0.57 -> 0.66 / 0.77 / 0.80; macro-F1 up on every seed).
 # Synthesizing and validating the extra 24,000 cost ~42 s and masking them ~23 s (SFT's reserve 55 -> 85 s), out of SFT's time.
+# Threads chosen by timing (session 33): with another process busy on one of the two cores, two torch threads trained 3.4k tokens/s
+# against one thread's 9.9k, and evaluated 4-10x slower (benchmarks/thread_contention.py); the demo then took 1,577 s. So every
+# stage trains with `adapt_threads` and the evaluations time their batches the same way (`toolft.threads`): two threads on an idle
+# box, one when a core is taken.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
 GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
@@ -76,12 +81,12 @@ _TINY_RL = dict(activation_checkpointing=False, save_strategy="no", report_to="n
 RECIPE = dict(n_train=36000, n_eval=200, case_weights={c: 3 for c in CALLS},
               budget=dict(seconds=870, reserve=dict(sft=85, dpo=100, grpo=50), floor=dict(sft=120, grpo=20)),
               sft=dict(max_steps=2400, max_seconds=600, per_device_train_batch_size=32, learning_rate=2e-3, warmup_steps=50, adam_beta2=0.95,
-                       torch_threads=2, dataset_num_proc=2, length_grouping=8, logging_steps=50, **(_TINY_SFT | {"multiturn": "decisions"})),
+                       torch_threads=2, adapt_threads=True, dataset_num_proc=2, length_grouping=8, logging_steps=50, **(_TINY_SFT | {"multiturn": "decisions"})),
               pairs=dict(probe_records=300, validation_records=200),
               dpo=dict(num_train_epochs=2, per_device_train_batch_size=16, learning_rate=5e-5, beta=0.1, loss_type=["sigmoid", "sft"], lr_scheduler_type="cosine",
-                       logging_steps=1, torch_threads=2, **_TINY_RL),
+                       logging_steps=1, torch_threads=2, adapt_threads=True, **_TINY_RL),
               grpo=dict(records=600, max_steps=40, per_device_train_batch_size=32, num_generations=8, learning_rate=5e-5, temperature=0.7, beta=0.0,
-                        logging_steps=1, torch_threads=2, **_TINY_RL))
+                        logging_steps=1, torch_threads=2, adapt_threads=True, **_TINY_RL))
 # QUICK keeps `multiturn: first` with random batches: the test-size run whose checks (The quick demo, below) were set on it
 QUICK = dict(n_train=1200, n_eval=30, case_weights={c: 2 for c in CALLS},
              budget=dict(seconds=3600, reserve=dict(sft=30, dpo=60, grpo=30), floor=dict(sft=30, grpo=10)),  # never binding: runs the budget's path
@@ -149,6 +154,20 @@ def stage_seconds(left: float,  # seconds left of the pipeline's budget
     "How long a stage may train so that what comes after it still fits the pipeline's budget"
     return min(max(left - reserve, floor), cap or float("inf"))
 
+# %% ../nbs/91_demo.ipynb #4175eedf
+def _threads_log(run_dir, since: float) -> list:
+    "The thread measurements a stage's training wrote (`adapt_threads`: `toolft_threads.json`) at or after `since`; [] when none"
+    p = Path(run_dir) / "toolft_threads.json"
+    return json.loads(p.read_text())["measurements"] if p.exists() and p.stat().st_mtime >= since else []
+
+
+def _threads_said(rows: list) -> str:
+    "'; threads by timing: 2 (5 measurements), 1 (2)', or '' when nothing was measured"
+    counts = {}
+    for r in rows: counts[r["chose"]] = counts.get(r["chose"], 0) + 1
+    return ("; threads by timing: " + ", ".join(f"{n} ({k} measurement{'s' * (k > 1)})" for n, k in counts.items())) if counts else ""
+
+
 # %% ../nbs/91_demo.ipynb #1e0888a2
 def run_demo(out="runs/demo",  # output directory
              quick: bool = False,  # small sizes, for tests
@@ -184,13 +203,14 @@ def run_demo(out="runs/demo",  # output directory
     from transformers import AutoModelForCausalLM
     import torch
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
+    threads = ThreadChooser(run.torch_threads) if run.adapt_threads and (run.torch_threads or 0) > 1 else None  # the evaluations' thread choice
     evals = data["eval"]["records"]
     whole = whole_conversations(seed)
     evaluations = []  # every evaluation run: which model, on which conversations, how long (no model twice on the same ones)
     def evaluate(model, name, records=evals, show=True):  # the held-out set by default; DPO's gate passes its validation conversations
         t0 = time.time()
-        res = run_eval(records, HFGenerator(model, tmpl.tokenizer, 160, 50, seed), tmpl, reg, whole, progress=verbose and show)
-        evaluations.append({"model": name, "on": "held-out" if records is evals else "validation", "conversations": len(records), "seconds": round(time.time() - t0, 1)})
+        res = run_eval(records, HFGenerator(model, tmpl.tokenizer, 160, 50, seed, threads=threads), tmpl, reg, whole, progress=verbose and show)
+        evaluations.append({"model": name, "on": "held-out" if records is evals else "validation", "conversations": len(records), "seconds": round(time.time() - t0, 1), "threads": torch.get_num_threads()})
         m = res.metrics()
         if show: say("   " + ", ".join(f"{k}={m.get(k)}" for k in SHOWN) + f", trajectory success={m['trajectory']['success']}")
         return res
@@ -200,7 +220,7 @@ def run_demo(out="runs/demo",  # output directory
         run.max_seconds = round(stage_seconds(left(), sum(plan["reserve"][s] for s in stages), run.max_seconds, plan["floor"]["sft"]), 1)
     say(f"5. SFT with TRL on {len(data['train']['records'])} conversations (masks contract-checked first; {run.max_steps} steps of {run.per_device_train_batch_size}" + (f", at most {run.max_seconds} s" if run.max_seconds else "") + ")")
     res = train_sft(run, str(tiny), data["train"]["records"], live=False, progress=verbose)
-    say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s); evaluating")
+    say(f"   {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s ({res.tokens_per_second:.0f} tokens/s{_threads_said(_threads_log(out / 'sft', t_start))}); evaluating")
     results["sft"], model, last = evaluate(res.model, "sft"), res.model, out / "sft"
     eval_seconds = evaluations[-1]["seconds"]  # what GRPO leaves for its own evaluation
     train["sft"] = {"seconds": round(res.seconds, 1), "tokens": res.tokens, "steps": res.steps, "tokens_per_second": round(res.tokens_per_second)}
@@ -254,6 +274,7 @@ def run_demo(out="runs/demo",  # output directory
                "fresh_data": fresh_counts, "pairs": pair_info["report"].table() if pair_info else [],
                "mask": {k: getattr(res.mask_stats, k) for k in ("samples", "tokens", "trained_tokens", "truncated", "dropped", "flagged_masked", "flagged_skipped")},
                "config": config_dict(run, ModelConfig(model_name_or_path=str(tiny))), "stages_run": list(stages), "seconds_total": round(time.time() - t_start, 1), "seconds_before": round(t_start - clock, 1), "evaluations": evaluations,
+               "threads": {"evaluation": threads.log if threads else [], **{s: _threads_log(out / s, t_start) for s in stages}},
                "budget": {"seconds": budget, "sft": run.max_seconds, "grpo": g.get("max_seconds") if "grpo" in stages else None} if budget else None}
     order = list(results)  # each stage against the one before it, turn by turn: what it fixed and broke, and whether that split could be chance
     metrics["changes"] = {f"{b} → {a}": {k: paired_turns(results[b], results[a], k) for k in ("decision", "trajectory")} for b, a in zip(order, order[1:])}

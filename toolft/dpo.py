@@ -14,7 +14,7 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
-from .train import ToolftArguments, LiveCurve, TimeBudget, save_config, quiet, train_and_save
+from .train import ToolftArguments, LiveCurve, stage_callbacks, save_config, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'AnchorCollator',
@@ -234,7 +234,7 @@ def train_dpo(args: DPOConfig,
     with quiet(not progress): model = load_model(model_args) if model is None else model
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
     curve = LiveCurve("DPO", keys=DPO_KEYS, show=live)
-    callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
+    callbacks = [curve] + stage_callbacks(args)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         t0 = time.time()

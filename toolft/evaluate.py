@@ -36,6 +36,7 @@ class HFGenerator:
     seed: int = 0
     stop_tokens: tuple = ()  # extra stop strings (each one token), besides the tokenizer's EOS
     temperature: float = 0.0  # 0: greedy; above 0: sampled (seeded by `seed`), e.g. for on-policy preference pairs
+    threads: object = None  # a `toolft.threads.ThreadChooser`: sets torch's thread count per batch, timed per decoding step (None: leave it)
 
     def __call__(self, prompts: list[str]) -> list[str]:
         import torch
@@ -48,9 +49,11 @@ class HFGenerator:
         try:
             for i in range(0, len(prompts), self.batch_size):
                 enc = tok(prompts[i:i + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+                if self.threads: self.threads.begin()
                 with torch.no_grad():
                     sampling = dict(do_sample=True, temperature=self.temperature, top_k=0) if self.temperature > 0 else dict(do_sample=False)
                     g = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, eos_token_id=sorted(stops), pad_token_id=pad, **sampling)
+                if self.threads: self.threads.end(g.shape[1] - enc["input_ids"].shape[1])
                 for row in g[:, enc["input_ids"].shape[1]:].tolist():
                     cut = next((j for j, t in enumerate(row) if t in stops), None)
                     row = row if cut is None else row[:cut + 1]

@@ -20,7 +20,7 @@ from .masks import MaskConfig
 from .pairs import history
 from .evaluate import observe_call
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
-from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
+from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
@@ -303,7 +303,7 @@ def train_grpo(args: GRPOConfig,
     from toolft.dashboard import RewardDashboard  # the live view of a run (`52_dashboard`): per-component curves, the scored rollouts
     curve = LiveCurve("GRPO", keys=GRPO_KEYS, show=False)  # keeps the history; the dashboard draws
     dash = [] if not live or any(isinstance(c, RewardDashboard) for c in callbacks) else [RewardDashboard(scorer.weights)]
-    cbs = [curve, *dash, *callbacks] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
+    cbs = [curve, *dash, *callbacks] + stage_callbacks(args)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         t0 = time.time()

@@ -15,7 +15,7 @@ from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig
 from .pairs import read_pairs, pair_tokens, history
 from .dpo import dpo_dataset, PairStats
-from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save, start_run, prepare_once
+from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and_save, start_run, prepare_once
 
 # %% auto #0
 __all__ = ['RM_KEYS', 'RewardConfig', 'reward_dataset', 'load_reward_model', 'rewards', 'pair_accuracy', 'RewardResult',
@@ -114,7 +114,7 @@ def train_reward(args: RewardConfig,
     ds, stats, eval_ds = prepare_once(args, "reward", data)
     model = load_reward_model(model_args, tok)
     curve = LiveCurve("reward model", keys=RM_KEYS, show=live)
-    callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
+    callbacks = [curve] + stage_callbacks(args)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         trainer = RewardTrainer(model=model, args=args, train_dataset=ds.remove_columns("type"), processing_class=tok,

@@ -14,7 +14,7 @@ from .templates import ChatTemplate
 from .masks import MaskConfig
 from .pairs import history
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
-from .train import ToolftArguments, LiveCurve, TimeBudget, quiet, train_and_save
+from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['RLOO_KEYS', 'REWARDS', 'rloo_rows', 'RLOOConfig', 'ToolftRLOOTrainer', 'RLOOResult', 'reward_functions', 'train_rloo']
@@ -140,7 +140,7 @@ def train_rloo(args: RLOOConfig,
     if live and scorer is not None:
         from toolft.dashboard import RewardDashboard
         if not any(isinstance(c, RewardDashboard) for c in callbacks): dash = [RewardDashboard(scorer.weights, title="RLOO rewards")]
-    cbs = [curve, *dash, *callbacks] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
+    cbs = [curve, *dash, *callbacks] + stage_callbacks(args)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         trainer = ToolftRLOOTrainer(model=model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,

@@ -12,7 +12,7 @@ import trl
 from trl import ModelConfig
 from .templates import ChatTemplate, load_tokenizer
 from .masks import MaskConfig, mask_dataset
-from .train import ToolftArguments, LiveCurve, TimeBudget, loss_figure, save_config, load_records, train_and_save
+from .train import ToolftArguments, LiveCurve, stage_callbacks, loss_figure, save_config, load_records, train_and_save
 
 # %% auto #0
 __all__ = ['SFTConfig', 'sft_dataset', 'LengthBatchSampler', 'ToolftSFTTrainer', 'SFTResult', 'load_model', 'train_sft']
@@ -144,7 +144,7 @@ def train_sft(args: SFTConfig,
     ds, stats, eval_ds = prepare_once(args, "sft", data)
     with quiet(not progress): model = load_model(model_args)  # "Loading weights"
     curve = LiveCurve(show=live)
-    callbacks = [curve] + ([TimeBudget(args.max_seconds)] if args.max_seconds else [])
+    callbacks = [curve] + stage_callbacks(args)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):  # TRL's passes over the dataset ("Truncating train dataset") have bars of their own
         trainer = ToolftSFTTrainer(model=model, args=args, train_dataset=ds, eval_dataset=eval_ds, processing_class=tok,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/19_train.ipynb #ef3b9326
 from __future__ import annotations
-import os, time
+import json, os, time
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 import yaml
@@ -13,8 +13,8 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'quiet', 'tied_keys', 'train_and_save', 'start_run',
-           'prepare_once']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'quiet', 'tied_keys',
+           'train_and_save', 'start_run', 'prepare_once']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -34,6 +34,8 @@ class ToolftArguments:
     clock_schedule: bool = field(default=True, metadata={"help": "with max_seconds: the learning-rate schedule follows the clock when it is further "
                                  "along its budget than the steps are along max_steps, so a run the budget stops ends its schedule (false: steps only)"})
     torch_threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: torch's)"})
+    adapt_threads: bool = field(default=False, metadata={"help": "time training steps with torch_threads (or torch's default) and with one thread, alternately, "
+                                 "and train with the faster, timed again every minute: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)"})
 
     def __post_init__(self):
         if getattr(self, "bf16", False) is None:  # TRL's default turns bf16 on, which raises where no GPU supports it
@@ -174,6 +176,38 @@ class TimeBudget(TrainerCallback):
         if getattr(args, "clock_schedule", True) and isinstance(lr_scheduler, LambdaLR) and state.max_steps:
             ahead = int(state.max_steps * spent / self.seconds)
             if ahead > lr_scheduler.last_epoch: lr_scheduler.last_epoch = ahead - 1; lr_scheduler.step()
+
+# %% ../nbs/19_train.ipynb #f1826ff1
+class ThreadCallback(TrainerCallback):
+    "Chooses torch's thread count while training (`toolft.threads.ThreadChooser`: a unit is one optimizer step, its size the tokens it trained) and writes the measurements to `toolft_threads.json` in the output directory"
+    def __init__(self, most: int | None = None,  # the most threads (default: torch's count when training starts)
+                 **options):  # `ThreadChooser`'s other fields (pairs, every, ...)
+        self.most, self.options, self.chooser, self._tokens = most, options, None, 0
+
+    def on_train_begin(self, args, state, control, **kw):
+        from toolft.threads import ThreadChooser, torch_threads
+        self.chooser = ThreadChooser(self.most or torch_threads(), **self.options)
+
+    def on_step_begin(self, args, state, control, **kw):
+        self._tokens = state.num_input_tokens_seen
+        self.chooser.begin()
+
+    def on_step_end(self, args, state, control, **kw):
+        self.chooser.end(state.num_input_tokens_seen - self._tokens or 1)  # trainers that count no tokens: steps are the units
+
+    def on_train_end(self, args, state, control, **kw):
+        if self.chooser.chosen: self.chooser.set_threads(self.chooser.chosen)  # a run stopped mid-measurement keeps the last choice
+        if state.is_world_process_zero and args.output_dir:
+            Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+            rows = [r | {"per_unit": {str(n): v for n, v in r["per_unit"].items()}} for r in self.chooser.log]
+            (Path(args.output_dir) / "toolft_threads.json").write_text(json.dumps({"most": self.chooser.most, "measurements": rows}, indent=1) + "\n")
+
+
+def stage_callbacks(args) -> list:
+    "The callbacks a stage's config asks every trainer for: its thread choice (`adapt_threads`) and its time budget (`max_seconds`)"
+    return (([ThreadCallback(args.torch_threads)] if getattr(args, "adapt_threads", False) else [])
+            + ([TimeBudget(args.max_seconds)] if args.max_seconds else []))
+
 
 # %% ../nbs/19_train.ipynb #98621ead
 import contextlib, warnings
