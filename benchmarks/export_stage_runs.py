@@ -5,7 +5,8 @@ Each NAME=PATTERN names a group of runs; PATTERN holds `{seed}` and points at ou
   hack indicators' file);
 - `toolft demo` / `make demo` (a `metrics.json` with `checks`): what its time and quality bars read (the seconds before the
   pipeline and of it, the budget, every check, SFT's steps and tokens per second, each evaluation's seconds, whether DPO was kept, GRPO's steps, each
-  stage's first-reply headline and whole-conversation trajectory success), and with `--wall` each seed's command time.
+  stage's first-reply headline and whole-conversation trajectory success, the thread counts chosen by timing), and with `--wall` each
+  seed's command time.
 
     .venv/bin/python benchmarks/export_stage_runs.py --seeds 0,1,2 "12k=runs/s30/ntrain12k_s{seed}" "36k=runs/s30/ntrain36k_s{seed}" \\
         --command "..." --question "..." -o benchmarks/results/sft_ntrain.json
@@ -35,7 +36,8 @@ def demo_run(m: dict, wall: str | None) -> dict:
             "grpo": {x: t["grpo"][x] for x in ("steps", "seconds")},
             "first_replies": {s: {x: r.get(x) for x in FIRST + ("unnecessary_call_rate",)} for s, r in m["first_replies"].items()},
             "trajectory_success": {s: r["trajectory"]["success"] for s, r in m["stages"].items()},
-            "evaluation_seconds": {f"{e['model']} on {e['on']}": e["seconds"] for e in m.get("evaluations", [])}}
+            "evaluation_seconds": {f"{e['model']} on {e['on']}": e["seconds"] for e in m.get("evaluations", [])},
+            "threads": {k: [r["chose"] for r in rows] for k, rows in m.get("threads", {}).items()}}
 
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,7 +45,7 @@ ap.add_argument("groups", nargs="+", help="NAME=PATTERN, PATTERN with {seed}")
 ap.add_argument("--seeds", default="0,1,2")
 ap.add_argument("--command", default="", help="the command that made the runs, recorded in the file")
 ap.add_argument("--question", default="", help="what the runs were to answer, recorded in the file")
-ap.add_argument("--wall", default="", help="K=SECONDS,...: each seed's command wall time as `time` measured it (demo runs)")
+ap.add_argument("--wall", default="", help="K=SECONDS,... or NAME/K=SECONDS,...: each seed's (each group's seed's) command wall time as `time` measured it (demo runs)")
 ap.add_argument("-o", "--out", required=True)
 a = ap.parse_args()
 wall = dict(kv.split("=") for kv in a.wall.split(",") if kv)
@@ -52,6 +54,6 @@ for group in a.groups:
     name, pattern = group.split("=", 1)
     for k in a.seeds.split(","):
         m = json.loads((Path(pattern.format(seed=k)) / "metrics.json").read_text())
-        out["runs"].setdefault(name, {})[k] = demo_run(m, wall.get(k)) if "checks" in m else stage_run(m)
+        out["runs"].setdefault(name, {})[k] = demo_run(m, wall.get(f"{name}/{k}", wall.get(k))) if "checks" in m else stage_run(m)
 Path(a.out).write_text(json.dumps(out, indent=1))
 print(f"wrote {a.out}: " + ", ".join(f"{n} ({len(r)} seeds)" for n, r in out["runs"].items()))

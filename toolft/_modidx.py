@@ -769,7 +769,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'toolft.threads.ThreadChooser.__post_init__': ( 'threads.html#threadchooser.__post_init__',
                                                                                 'toolft/threads.py'),
                                 'toolft.threads.ThreadChooser.begin': ('threads.html#threadchooser.begin', 'toolft/threads.py'),
-                                'toolft.threads.ThreadChooser.chosen': ('threads.html#threadchooser.chosen', 'toolft/threads.py'),
                                 'toolft.threads.ThreadChooser.end': ('threads.html#threadchooser.end', 'toolft/threads.py'),
                                 'toolft.threads.torch_threads': ('threads.html#torch_threads', 'toolft/threads.py')},
             'toolft.tiny': { 'toolft.tiny._esc': ('tiny.html#_esc', 'toolft/tiny.py'),

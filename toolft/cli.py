@@ -279,12 +279,16 @@ def eval_run(args) -> int:
     elif args.engine == "vllm":
         from toolft.serve import VLLMGenerator
         gen = VLLMGenerator(args.model, end=tmpl.tokenizer.eos_token, **sampling)
-    else: gen = HFGenerator(AutoModelForCausalLM.from_pretrained(args.model), tmpl.tokenizer, batch_size=args.batch_size, **sampling)
+    else:
+        from toolft.threads import ThreadChooser, torch_threads
+        threads = ThreadChooser(torch_threads(args.threads)) if args.adapt_threads else None  # torch_threads sets --threads when given
+        gen = HFGenerator(AutoModelForCausalLM.from_pretrained(args.model), tmpl.tokenizer, batch_size=args.batch_size, threads=threads, **sampling)
     try: res = run_eval(records, gen, tmpl, reg, cfg, progress=sys.stderr.isatty(), select=select)
     except ValueError as e: print(f"toolft: error: {e}", file=sys.stderr); return 2
     res.save(args.out)
     m = res.metrics()
     print(f"evaluated {m['n']} turns" + (f" (best of {args.best_of} samples by {args.select})" if args.best_of > 1 else "") + ": " + ", ".join(f"{k}={m[k]}" for k in ("format_validity", "tool_selection", "arguments", "no_tool", "clarification", "macro_f1"))
+          + (f"; threads by timing: {gen.threads.chosen} ({len(gen.threads.log)} measurement(s))" if getattr(gen, "threads", None) and gen.threads.log else "")
           + f"; wrote {Path(args.out) / 'metrics.json'}, samples.jsonl, report.html")
     return 0
 
@@ -420,6 +424,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--server", help="generate through an OpenAI-compatible completions server at this URL (e.g. http://localhost:8000/v1 of `vllm serve DIR`); --model then only gives the tokenizer and template")
     q.add_argument("--served-model", help="the model's name on the server (default: --model)")
     q.add_argument("--engine", default="hf", choices=["hf", "vllm"], help="hf: transformers in this process; vllm: vLLM's offline engine (needs vllm and a GPU)")
+    q.add_argument("--threads", type=int, help="torch's CPU threads for --engine hf (default: torch's, one per core)")
+    q.add_argument("--adapt-threads", action="store_true", help="time the generation batches with --threads threads and with one, alternately, and use the faster, "
+                   "again every minute: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_run)
     q = ev.add_parser("score", help="score existing outputs ({id, output} per line) against gold records")
     q.add_argument("--gold", required=True); q.add_argument("--pred", required=True)
