@@ -426,7 +426,7 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--engine", default="hf", choices=["hf", "vllm"], help="hf: transformers in this process; vllm: vLLM's offline engine (needs vllm and a GPU)")
     q.add_argument("--threads", type=int, help="torch's CPU threads for --engine hf (default: torch's, one per core)")
     q.add_argument("--adapt-threads", action="store_true", help="time the generation batches with --threads threads and with one, alternately, and use the faster, "
-                   "again every minute: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)")
+                   "again after 1 to 8 minutes: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)")
     q.add_argument("-o", "--out", required=True); q.set_defaults(fn=eval_run)
     q = ev.add_parser("score", help="score existing outputs ({id, output} per line) against gold records")
     q.add_argument("--gold", required=True); q.add_argument("--pred", required=True)

@@ -35,7 +35,7 @@ class ToolftArguments:
                                  "along its budget than the steps are along max_steps, so a run the budget stops ends its schedule (false: steps only)"})
     torch_threads: int | None = field(default=None, metadata={"help": "CPU threads for torch (default: torch's)"})
     adapt_threads: bool = field(default=False, metadata={"help": "time training steps with torch_threads (or torch's default) and with one thread, alternately, "
-                                 "and train with the faster, timed again every minute: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)"})
+                                 "and train with the faster, timed again after 1 to 8 minutes: a core another process keeps busy makes torch's threads wait on each other (toolft.threads)"})
 
     def __post_init__(self):
         if getattr(self, "bf16", False) is None:  # TRL's default turns bf16 on, which raises where no GPU supports it
