@@ -770,6 +770,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                 'toolft/threads.py'),
                                 'toolft.threads.ThreadChooser.begin': ('threads.html#threadchooser.begin', 'toolft/threads.py'),
                                 'toolft.threads.ThreadChooser.end': ('threads.html#threadchooser.end', 'toolft/threads.py'),
+                                'toolft.threads.ThreadChooser.settle': ('threads.html#threadchooser.settle', 'toolft/threads.py'),
                                 'toolft.threads.torch_threads': ('threads.html#torch_threads', 'toolft/threads.py')},
             'toolft.tiny': { 'toolft.tiny._esc': ('tiny.html#_esc', 'toolft/tiny.py'),
                              'toolft.tiny.build_tiny': ('tiny.html#build_tiny', 'toolft/tiny.py'),

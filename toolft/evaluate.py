@@ -58,7 +58,9 @@ class HFGenerator:
                     cut = next((j for j, t in enumerate(row) if t in stops), None)
                     row = row if cut is None else row[:cut + 1]
                     out.append(tok.decode([t for t in row if t != pad or t in stops]))
-        finally: tok.padding_side = side
+        finally:
+            tok.padding_side = side
+            if self.threads: self.threads.settle()  # not left on a measurement's count
         return out
 
 # %% ../nbs/32_eval.ipynb #04862605

@@ -55,6 +55,10 @@ class ThreadChooser:
         if self._threads is not None: self.set_threads(self._threads)
         self._t0 = now
 
+    def settle(self):
+        "Between the caller's calls (the end of an evaluation, of a training run): the count the verdict chose, or `most` before one; a measurement in progress goes on at the next unit"
+        self.set_threads(self.chosen or self.most)
+
     def end(self, work: float = 1.0):  # the unit's size: tokens, decoding steps (1: units are alike)
         "After the unit: its time counts toward the measurement it was part of; the measurement's last unit, or a decisive pair, sets the winner"
         if self._t0 is None: raise RuntimeError("ThreadChooser.end() without begin()")

@@ -196,7 +196,7 @@ class ThreadCallback(TrainerCallback):
         self.chooser.end(state.num_input_tokens_seen - self._tokens or 1)  # trainers that count no tokens: steps are the units
 
     def on_train_end(self, args, state, control, **kw):
-        if self.chooser.chosen: self.chooser.set_threads(self.chooser.chosen)  # a run stopped mid-measurement keeps the last choice
+        self.chooser.settle()  # a run stopped mid-measurement: the last verdict's count (or `most`)
         if state.is_world_process_zero and args.output_dir:
             Path(args.output_dir).mkdir(parents=True, exist_ok=True)
             rows = [r | {"per_unit": {str(n): v for n, v in r["per_unit"].items()}} for r in self.chooser.log]
