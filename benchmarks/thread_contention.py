@@ -9,11 +9,20 @@ held-out conversations by the model the idle two-thread run trained.
 
     .venv/bin/python benchmarks/thread_contention.py --steps 60 --records 2000 --eval 100 -o benchmarks/results/thread_contention.json
 """
-import argparse, json, subprocess, sys, tempfile
+import argparse, contextlib, json, subprocess, sys, tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: F401  (the benchmarks' environment)
+
+
+@contextlib.contextmanager
+def busy_core(on: bool):
+    "A busy loop on one core while the block runs (nothing when `on` is false)"
+    loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if on else None
+    try: yield
+    finally:
+        if loop: loop.kill(); loop.wait()
 
 
 def main(argv=None):
@@ -40,12 +49,9 @@ def main(argv=None):
         for busy in (False, True):
             for threads in (2, 1):
                 fields = RECIPE["sft"] | {"max_steps": a.steps, "max_seconds": None, "torch_threads": threads, "dataset_num_proc": 1, "logging_steps": a.steps}
-                loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
-                try:
+                with busy_core(busy):
                     res = train_sft(SFTConfig(output_dir=str(tmp / f"run_{busy}_{threads}"), seed=0, data_seed=0, report_to="none", **fields),
                                     str(tmp / "tiny"), train, live=False, progress=False)
-                finally:
-                    if loop: loop.kill(); loop.wait()
                 rows.append({"busy_core": busy, "threads": threads, "steps": res.steps, "seconds": round(res.seconds, 1), "tokens_per_second": round(res.tokens_per_second)})
                 print(json.dumps(rows[-1]), flush=True)
         tmpl = ChatTemplate(str(tmp / "tiny"))
@@ -54,11 +60,9 @@ def main(argv=None):
         for busy in (False, True) if a.eval else ():
             for threads in (2, 1):
                 torch.set_num_threads(threads)
-                loop = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
-                t0 = time.time()
-                try: run_eval(held_out, HFGenerator(model, tmpl.tokenizer, 160, 50, 0), tmpl, world_tools(), whole_conversations(0), progress=False)
-                finally:
-                    if loop: loop.kill(); loop.wait()
+                with busy_core(busy):
+                    t0 = time.time()
+                    run_eval(held_out, HFGenerator(model, tmpl.tokenizer, 160, 50, 0), tmpl, world_tools(), whole_conversations(0), progress=False)
                 evals.append({"busy_core": busy, "threads": threads, "conversations": len(held_out), "seconds": round(time.time() - t0, 1)})
                 print(json.dumps(evals[-1]), flush=True)
     Path(a.out).write_text(json.dumps({"command": " ".join(["benchmarks/thread_contention.py"] + (argv or sys.argv[1:])), "runs": rows, "evaluations": evals}, indent=1) + "\n")

@@ -5,6 +5,7 @@
 # %% ../nbs/91_demo.ipynb #d669c810
 from __future__ import annotations
 import copy, html, json, time
+from collections import Counter
 from pathlib import Path
 from .world import synthesize, world_tools, coverage, coverage_figure
 from .validate import prepare
@@ -68,8 +69,8 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # SFT, 1.4 passes over more conversations taught copying better than 4.3 passes over fewer: first-reply exact arguments 0.72 / 0.85 /
 # 0.67 -> 0.79 / 0.87 / 0.87 on seeds 0-2 (every user turn 0.61 / 0.73 / 0.57 -> 0.66 / 0.77 / 0.80; macro-F1 up on every seed).
 # Synthesizing and validating the extra 24,000 cost ~42 s and masking them ~23 s (SFT's reserve 55 -> 85 s), out of SFT's time.
-# Threads chosen by timing (session 33): with another process busy on one of the two cores, two torch threads trained 3.4k tokens/s
-# against one thread's 9.9k, and evaluated 4-10x slower (benchmarks/thread_contention.py); the demo then took 1,577 s. So every
+# Threads chosen by timing (session 33): with another process busy on one of the two cores, two torch threads trained 3.2-3.4k tokens/s
+# against one thread's 8.4-9.9k, and evaluated 4-10x slower (benchmarks/thread_contention.py); the demo then took 1,577 s. So every
 # stage trains with `adapt_threads` and the evaluations time their batches the same way (`toolft.threads`): two threads on an idle
 # box, one when a core is taken.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
@@ -163,8 +164,7 @@ def _threads_log(run_dir, since: float) -> list:
 
 def _threads_said(rows: list) -> str:
     "'; threads by timing: 2 (5 measurements), 1 (2)', or '' when nothing was measured"
-    counts = {}
-    for r in rows: counts[r["chose"]] = counts.get(r["chose"], 0) + 1
+    counts = Counter(r["chose"] for r in rows)
     return ("; threads by timing: " + ", ".join(f"{n} ({k} measurement{'s' * (k > 1)})" for n, k in counts.items())) if counts else ""
 
 
@@ -203,7 +203,7 @@ def run_demo(out="runs/demo",  # output directory
     from transformers import AutoModelForCausalLM
     import torch
     if run.torch_threads: torch.set_num_threads(run.torch_threads)
-    threads = ThreadChooser(run.torch_threads) if run.adapt_threads and (run.torch_threads or 0) > 1 else None  # the evaluations' thread choice
+    threads = ThreadChooser(torch.get_num_threads()) if run.adapt_threads else None  # the evaluations' thread choice (none with one thread)
     evals = data["eval"]["records"]
     whole = whole_conversations(seed)
     evaluations = []  # every evaluation run: which model, on which conversations, how long (no model twice on the same ones)

@@ -30,7 +30,6 @@ class ThreadChooser:
     every: float = 60.0  # seconds from a measurement to the next; doubles while the verdict repeats
     longest: float = 480.0  # the longest wait between measurements: a core taken or freed is noticed within about this long
     decisive: float = 2.0  # after any pair, a count this many times faster per unit of work wins without the remaining pairs
-    warmup: int = 0  # units left untimed at the start
     shared: dict | None = field(default_factory=lambda: SHARED)  # where verdicts are shared (None: not shared)
     set_threads: Callable = torch_threads  # sets the count; a test passes a fake
     clock: Callable = time.perf_counter  # the shared verdicts' times are this clock's
@@ -49,8 +48,8 @@ class ThreadChooser:
             if last and now < last["until"]:  # another chooser measured lately: start from its verdict
                 self._next, self._wait, self.chosen = last["until"], last["wait"], last["chose"]
                 self.set_threads(self.chosen)
-        if self.most > 1 and self.warmup <= 0 and not self._plan and now >= self._next:
-            self._plan, self._spent = [1, self.most] * self.pairs, {1: [0.0, 0.0, 0], self.most: [0.0, 0.0, 0]}
+        if self.most > 1 and not self._plan and now >= self._next:
+            self._plan, self._spent = [1, self.most] * self.pairs, {1: [0.0, 0.0], self.most: [0.0, 0.0]}  # seconds, work
         self._threads = self._plan[0] if self._plan else None
         if self._threads is not None: self.set_threads(self._threads)
         self._t0 = now
@@ -64,14 +63,13 @@ class ThreadChooser:
         if self._t0 is None: raise RuntimeError("ThreadChooser.end() without begin()")
         now = self.clock()
         seconds, self._t0 = now - self._t0, None
-        if self.warmup > 0: self.warmup -= 1; return
         if self._threads is None: return
         spent = self._spent[self._threads]
-        spent[0] += seconds; spent[1] += max(work, 1e-9); spent[2] += 1
+        spent[0] += seconds; spent[1] += max(work, 1e-9)
         self._plan.pop(0)
-        per_unit = {n: s / w for n, (s, w, k) in self._spent.items() if k}
-        paired = len(per_unit) == 2 and self._spent[1][2] == self._spent[self.most][2]
-        if self._plan and not (paired and max(per_unit.values()) >= self.decisive * min(per_unit.values())): return
+        if len(self._plan) % 2: return  # a pair half done
+        per_unit = {n: s / w for n, (s, w) in self._spent.items()}
+        if self._plan and max(per_unit.values()) < self.decisive * min(per_unit.values()): return
         self._plan = []
         chose = min(per_unit, key=lambda n: (per_unit[n], n != self.most))
         self._wait = min(2 * self._wait, self.longest) if chose == self.chosen else self.every
