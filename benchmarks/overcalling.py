@@ -102,6 +102,10 @@ def main(argv=None):
                     "with --round2-balance, pairs of scorers other than `decision` are added to the balanced decision pairs, at most as many")
     ap.add_argument("--round1-from", default=None, help="reuse an earlier run's SFT and first-round DPO models and their numbers (DIR/seed<k>/sft_call_heavy, dpo, "
                     "metrics.json): only the second round runs")
+    ap.add_argument("--select", type=int, default=0, help="end each DPO run on its best step (DPOConfig.select_data): this many fresh validation conversations "
+                    "(eval split, seed+100: neither trained on nor any seed's held-out set) scored every --select-every steps; 0: the last step")
+    ap.add_argument("--select-every", type=int, default=10)
+    ap.add_argument("--select-tolerance", type=float, default=0.005, help="how far tool selection and exact arguments may fall below SFT's on validation at the chosen step")
     ap.add_argument("--eval", type=int, default=2000, help="held-out conversations per seed (about half with a call as gold: one turn of 200 moved exact arguments by 0.01)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/overcalling")
@@ -150,13 +154,15 @@ def main(argv=None):
             row[mix] = evaluate(res.model, res.tokenizer) | {"first_reply_calls": round(share, 3), "train_seconds": round(res.seconds)}
             print(seed, mix, row[mix], flush=True)
         heavy_dir = src / "sft_call_heavy"
+        valid = records(a.select, seed + 100, "eval") if a.select else None
         def dpo(name, start, pairs, steps=None):
             return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=steps or a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
                                        anchor_weight=a.anchor_weight, loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
-                                       report_to="none", seed=seed, think="drop", torch_threads=a.threads),
+                                       report_to="none", seed=seed, think="drop", torch_threads=a.threads,
+                                       select_every=a.select_every, select_tolerance=a.select_tolerance),
                              ModelConfig(model_name_or_path=str(start), use_peft=a.lora_r > 0, lora_r=a.lora_r or 16, lora_alpha=2 * (a.lora_r or 16),
-                                         lora_target_modules="all-linear"), pairs, live=False, progress=False)
+                                         lora_target_modules="all-linear"), pairs, live=False, progress=False, select_records=valid)
         def sampled_pairs(recs, model, model_dir, scorers):
             "(pairs, report, seconds): the model's failing samples as rejected sides (`on_policy_pairs`), kept where a named scorer failed ('all': any)"
             t1 = time.time()
@@ -181,7 +187,8 @@ def main(argv=None):
                 pairs = pairs + replay_pairs(records(a.records, seed, "train", heavy), a.replay, seed)
                 print(f"{a.replay} replay pairs from the SFT's own records added: {len(pairs)} in all", flush=True)
             dres = dpo("dpo", heavy_dir, pairs)
-            row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)}
+            row["sft_call_heavy+dpo"] = evaluate(dres.model, dres.tokenizer) | {"pairs": len(pairs), "pair_types": dict(rep.kept), "train_seconds": round(dres.seconds)} \
+                | ({"chosen_step": dres.chosen_step, "selection": dres.selection} if a.select else {})
             print(seed, "dpo", row["sft_call_heavy+dpo"], flush=True)
             round1 = dres.model
         if a.round2 and not a.only_on_policy:

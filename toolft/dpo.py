@@ -4,7 +4,7 @@
 
 # %% ../nbs/41_dpo.ipynb #896e7bef
 from __future__ import annotations
-import copy, functools, os, time, types
+import copy, functools, json, os, time, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +14,13 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
-from .train import ToolftArguments, LiveCurve, stage_callbacks, save_config, quiet, train_and_save
+from .train import ToolftArguments, LiveCurve, SelectStep, stage_callbacks, save_config, quiet, train_and_save
+
 
 # %% auto #0
-__all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'AnchorCollator',
-           'ToolftDPOTrainer', 'DPOResult', 'train_dpo', 'completion_logps']
+__all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'SELECT_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head',
+           'AnchorCollator', 'ToolftDPOTrainer', 'DPOResult', 'guarded_gain', 'suite_selection', 'train_dpo',
+           'completion_logps']
 
 # %% ../nbs/41_dpo.ipynb #066b7275
 DPO_KEYS = ("loss", "rewards/margins", "rewards/chosen", "rewards/rejected", "rewards/accuracies")  # what the live curve draws
@@ -39,12 +41,23 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
         "token of it, where `decision_tokens` cuts DPO's completions (and TRL's `sft` term with them) one token past the decision, so what "
         "follows the decision in a chosen call (its arguments) keeps its SFT-like signal. One more forward pass over the chosen side per "
         "step. 0: none"})
+    select_data: str | None = field(default=None, metadata={"help": "validation conversations (canonical records .jsonl, or any form `toolft data` "
+        "reads) whose first replies the evaluation suite scores every `select_every` steps and before the first; the run ends on the best "
+        "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
+        "the starting weights). None: the last step, as TRL does"})
+    select_every: int = field(default=20, metadata={"help": "optimizer steps between the scores of `select_data`"})
+    select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes (higher is better)"})
+    select_guards: list[str] = field(default_factory=lambda: ["tool_selection", "arguments"], metadata={"help": "evaluation metrics "
+        "(higher is better) that may not fall more than `select_tolerance` below the starting model's at the chosen step"})
+    select_tolerance: float = field(default=0.005, metadata={"help": "how far each guard may fall below the starting model's value"})
     include_num_input_tokens_seen: str | bool = field(default=True, metadata={"help": "count input tokens (transformers' field, off there; "
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
     def __post_init__(self):
         if self.decision_tokens is not None and self.decision_tokens < 1: raise ValueError(f"decision_tokens must be None or at least 1, got {self.decision_tokens}")
         if self.anchor_weight < 0: raise ValueError(f"anchor_weight must be 0 or more, got {self.anchor_weight}")
+        if self.select_every < 1: raise ValueError(f"select_every must be at least 1, got {self.select_every}")
+        if isinstance(self.select_guards, str): self.select_guards = [g for g in self.select_guards.split(",") if g]
         if self.reference == "precompute":
             if self.sync_ref_model: raise ValueError("sync_ref_model moves the reference during training: use reference='copy'")
             if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # TRL shares the precomputed log-probs through a datasets cache file,
@@ -53,6 +66,7 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
                                  "in-memory pairs do not have): use reference='copy' (--reference copy)")
             self.precompute_ref_log_probs = True
         super().__post_init__()
+
 
 # %% ../nbs/41_dpo.ipynb #81e6bb1d
 @dataclass
@@ -208,9 +222,38 @@ class DPOResult:
     tokens: int  # input tokens processed (chosen and rejected sequences, padding included)
     pair_stats: PairStats
     output_dir: Path
+    selection: list = field(default_factory=list)  # with `select_data`: every validation score ({"step", "seconds", metrics})
+    chosen_step: int | None = None  # the step whose weights the model has (None: the last, no selection)
 
     @property
     def tokens_per_second(self) -> float: return self.tokens / max(self.seconds, 1e-9)
+
+
+SELECT_KEYS = ("macro_f1", "tool_selection", "arguments", "format_validity", "tool_hallucination_rate")  # scored on validation besides the rule's own
+
+
+def guarded_gain(metric: str,  # maximized
+                 guards: list,  # each may not fall more than `tolerance` below the start
+                 tolerance: float):
+    "`SelectStep`'s rule: `new` replaces `best` when its `metric` is higher and no guard is more than `tolerance` below `start`'s"
+    def better(start: dict, best: dict, new: dict) -> bool:
+        if any(new.get(g) is None or (start.get(g) is not None and new[g] < start[g] - tolerance) for g in guards): return False
+        return new.get(metric) is not None and (best.get(metric) is None or new[metric] > best[metric])
+    return better
+
+
+def suite_selection(records: list[dict],  # validation conversations (canonical records)
+                    tok, tmpl: ChatTemplate, args: DPOConfig, log=print) -> SelectStep:
+    "A `SelectStep` scoring the evaluation suite on the first replies of `records` (greedy, no tools executed) by `args.select_*`"
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    cfg = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=args.seed)
+    keys = tuple(dict.fromkeys((args.select_metric, *args.select_guards, *SELECT_KEYS)))
+    def score(model) -> dict:
+        m = run_eval(records, HFGenerator(model, tok, cfg.max_new_tokens, cfg.batch_size, args.seed), tmpl, None, cfg, progress=False).metrics()
+        missing = [k for k in keys if k not in m]
+        if missing: raise ValueError(f"select_metric / select_guards: {missing} are not evaluation metrics (those are: {', '.join(sorted(k for k, v in m.items() if isinstance(v, (int, float))))})")
+        return {k: m[k] for k in keys}
+    return SelectStep(score, args.select_every, guarded_gain(args.select_metric, args.select_guards, args.select_tolerance), log=log)
 
 
 def train_dpo(args: DPOConfig,
@@ -219,6 +262,7 @@ def train_dpo(args: DPOConfig,
               resume: bool = False,  # continue from the latest checkpoint in args.output_dir
               live: bool = True, progress: bool = True,
               model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place instead of loading `model_args`'s weights
+              select_records: list[dict] | None = None,  # validation conversations (default: read `args.select_data`; none: no selection)
              ) -> DPOResult:
     "Preference-train the model on `pairs` with TRL's `DPOTrainer`, toolft's ids and a reference that is the starting policy in memory"
     from trl import get_peft_config
@@ -235,6 +279,11 @@ def train_dpo(args: DPOConfig,
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
     curve = LiveCurve("DPO", keys=DPO_KEYS, show=live)
     callbacks = [curve] + stage_callbacks(args)
+    if select_records is None and args.select_data:
+        from toolft.train import load_records
+        select_records = load_records(args.select_data)
+    select = suite_selection(select_records, tok, tmpl, args, log=print if progress else None) if select_records else None
+    if select: callbacks.append(select)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         t0 = time.time()
@@ -242,9 +291,12 @@ def train_dpo(args: DPOConfig,
                                    peft_config=get_peft_config(model_args), callbacks=callbacks,
                                    plain_lm_head=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head))
         setup = time.time() - t0
-    model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)
+    model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)  # `select` has loaded its step's weights before the save
+    if select and trainer.is_world_process_zero():
+        (Path(args.output_dir) / "toolft_select.json").write_text(json.dumps({"chosen_step": select.chosen, "metric": args.select_metric,
+            "guards": list(args.select_guards), "tolerance": args.select_tolerance, "scores": select.scores}, indent=1) + "\n")
     return DPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, int(trainer.state.num_input_tokens_seen),
-                     stats, Path(args.output_dir))
+                     stats, Path(args.output_dir), select.scores if select else [], select.chosen if select else None)
 
 
 @torch.no_grad()
@@ -259,3 +311,4 @@ def completion_logps(model, ds,  # a `dpo_dataset`
         lp = (logp.gather(-1, b["input_ids"][:, 1:, None]).squeeze(-1) * b["completion_mask"][:, 1:]).sum(-1)
         c, r = lp.chunk(2); ch.append(c); rj.append(r)
     return torch.cat(ch), torch.cat(rj)
+

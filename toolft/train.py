@@ -13,8 +13,8 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
 __all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'quiet', 'tied_keys',
-           'train_and_save', 'start_run', 'prepare_once']
+           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'SelectStep', 'quiet',
+           'tied_keys', 'train_and_save', 'start_run', 'prepare_once']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -207,6 +207,46 @@ def stage_callbacks(args) -> list:
     "The callbacks a stage's config asks every trainer for: its thread choice (`adapt_threads`) and its time budget (`max_seconds`)"
     return (([ThreadCallback(args.torch_threads)] if getattr(args, "adapt_threads", False) else [])
             + ([TimeBudget(args.max_seconds)] if args.max_seconds else []))
+
+
+# %% ../nbs/19_train.ipynb #a216b35a
+class SelectStep(TrainerCallback):
+    "Scores the model every `every` steps and before the first; when training ends, the model has the weights of the best-scored step (the starting model's if none beats it)"
+    def __init__(self, score,  # model -> {metric: value}, e.g. the evaluation suite on validation conversations
+                 every: int,  # optimizer steps between scores
+                 better,  # (start, best, new) -> whether `new` replaces `best`; `start`: the starting model's scores
+                 log=print):  # one line per score (None: quiet)
+        if every < 1: raise ValueError(f"every must be at least 1 step, got {every}")
+        self.score, self.every, self.better, self.log = score, every, better, log
+        self.scores, self.best, self.chosen = [], None, None  # every score ({"step", "seconds", metrics}); (step, weights); the step ended on
+
+    def _take(self, step: int, model):
+        import torch
+        was, t0 = model.training, time.time()
+        model.eval()
+        with torch.no_grad(): m = dict(self.score(model))
+        model.train(was)
+        row = {"step": step, "seconds": round(time.time() - t0, 2)} | m
+        start = self.scores[0] if self.scores else row
+        if self.best is None or self.better(start, self.scores[self.best[0]], row):
+            self.best = (len(self.scores), {n: p.detach().to("cpu", copy=True) for n, p in model.named_parameters() if p.requires_grad})
+        self.scores.append(row)
+        if self.log: self.log(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in m.items() if isinstance(v, (int, float))) + (" (best)" if self.best[0] == len(self.scores) - 1 else ""))
+
+    def on_train_begin(self, args, state, control, model=None, **kw):
+        if not self.scores: self._take(state.global_step, model)
+
+    def on_step_end(self, args, state, control, model=None, **kw):
+        if state.global_step % self.every == 0: self._take(state.global_step, model)
+
+    def on_train_end(self, args, state, control, model=None, **kw):
+        if self.scores[-1]["step"] != state.global_step: self._take(state.global_step, model)  # the last step, if off the grid
+        import torch
+        i, weights = self.best
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                if n in weights: p.copy_(weights[n])
+        self.chosen = self.scores[i]["step"]
 
 
 # %% ../nbs/19_train.ipynb #98621ead
