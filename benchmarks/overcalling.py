@@ -261,6 +261,7 @@ def export(recipes: dict, path: Path) -> dict:
         data[name] = {"out": str(out), "args": args,
                       "seeds": {s: {"sft": {k: r["sft_call_heavy"][k] for k in KEYS}, "dpo": {k: r[final][k] for k in KEYS}}
                                    | ({"round1": {k: r["sft_call_heavy+dpo"][k] for k in KEYS}} if stage == "round2" else {})
+                                   | ({k: r[final][k] for k in ("chosen_step", "selection")} if "selection" in r[final] else {})  # --select: the validation scores
                                 for s, r in runs.items() if final in r}}
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     return data
