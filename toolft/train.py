@@ -234,6 +234,10 @@ class SelectStep(TrainerCallback):
         if self.log: self.log(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in m.items() if isinstance(v, (int, float))) + (" (best)" if self.best[0] == len(self.scores) - 1 else ""))
 
     def on_train_begin(self, args, state, control, model=None, **kw):
+        # each process keeps and restores whole parameters: sharded ones (FSDP, DeepSpeed ZeRO-3) would be copied as shards
+        zero3 = getattr(getattr(args, "hf_deepspeed_config", None), "is_zero3", lambda: False)()
+        if getattr(args, "fsdp", None) or zero3: raise ValueError("choosing a step (select_data) needs whole parameters in every process: "
+                                                                 "not with FSDP or DeepSpeed ZeRO-3 (data-parallel copies are fine)")
         if not self.scores: self._take(state.global_step, model)
 
     def on_step_end(self, args, state, control, model=None, **kw):
@@ -247,6 +251,7 @@ class SelectStep(TrainerCallback):
             for n, p in model.named_parameters():
                 if n in weights: p.copy_(weights[n])
         self.chosen = self.scores[i]["step"]
+
 
 
 # %% ../nbs/19_train.ipynb #98621ead
