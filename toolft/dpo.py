@@ -237,7 +237,8 @@ def guarded_gain(metric: str,  # maximized
                  tolerance: float):
     "`SelectStep`'s rule: `new` replaces `best` when its `metric` is higher and no guard is more than `tolerance` below `start`'s"
     def better(start: dict, best: dict, new: dict) -> bool:
-        if any(new.get(g) is None or (start.get(g) is not None and new[g] < start[g] - tolerance) for g in guards): return False
+        # a guard the start has no value for (e.g. tool selection on validation with no call turns) cannot be held: it is skipped
+        if any(start.get(g) is not None and (new.get(g) is None or new[g] < start[g] - tolerance) for g in guards): return False
         return new.get(metric) is not None and (best.get(metric) is None or new[metric] > best[metric])
     return better
 
@@ -311,4 +312,5 @@ def completion_logps(model, ds,  # a `dpo_dataset`
         lp = (logp.gather(-1, b["input_ids"][:, 1:, None]).squeeze(-1) * b["completion_mask"][:, 1:]).sum(-1)
         c, r = lp.chunk(2); ch.append(c); rj.append(r)
     return torch.cat(ch), torch.cat(rj)
+
 
