@@ -44,7 +44,7 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
     select_data: str | None = field(default=None, metadata={"help": "validation conversations (canonical records .jsonl, or any form `toolft data` "
         "reads) whose first replies the evaluation suite scores every `select_every` steps and before the first; the run ends on the best "
         "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
-        "the starting weights). None: the last step, as TRL does"})
+        "the starting weights; on resume, the weights resumed from). None: the last step, as TRL does"})
     select_every: int = field(default=20, metadata={"help": "optimizer steps between the scores of `select_data`"})
     select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes (higher is better)"})
     select_guards: list[str] = field(default_factory=lambda: ["tool_selection", "arguments"], metadata={"help": "evaluation metrics "
@@ -66,6 +66,7 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
                                  "in-memory pairs do not have): use reference='copy' (--reference copy)")
             self.precompute_ref_log_probs = True
         super().__post_init__()
+
 
 
 # %% ../nbs/41_dpo.ipynb #81e6bb1d
