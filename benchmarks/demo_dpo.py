@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _common  # noqa: F401  (the benchmarks' environment)
 import torch
 from transformers import AutoModelForCausalLM
-from toolft.demo import RECIPE, first_replies, unnecessary_call_rate, fresh_records, whole_conversations
+from toolft.demo import RECIPE, first_replies, fresh_records, whole_conversations
 from toolft.pairs import build_pairs, on_policy_pairs, PairReport
 from toolft.world import synthesize, world_tools
 from toolft.validate import prepare
@@ -75,7 +75,7 @@ def decisions(res): return {t.id: (t.golds[0].decision, predicted_class(t.steps[
 
 def row(res) -> dict:
     m, f = res.metrics(), first_replies(res).metrics()
-    return {"macro_f1": m["macro_f1"], "unnecessary_calls": unnecessary_call_rate(m), "tool_selection": m["tool_selection"], "arguments": m["arguments"],
+    return {"macro_f1": m["macro_f1"], "unnecessary_calls": m["unnecessary_call_rate"], "tool_selection": m["tool_selection"], "arguments": m["arguments"],
             "trajectory_success": m["trajectory"]["success"], "first_replies_macro_f1": f["macro_f1"], "first_replies_arguments": f["arguments"], "confusion": m["confusion"]}
 
 

@@ -36,11 +36,8 @@ NON_CALL_CASES = ("no_tool", "clarify", "unavailable_tool", "irrelevant_tools", 
 def metrics_of(res) -> dict:
     "The experiment's numbers from an `EvalResult` (first replies)"
     m = res.metrics()
-    conf = m["confusion"]
-    non_call = [g for g in conf if g != "tool_call"]
-    called = sum(conf[g].get("tool_call", 0) for g in non_call); total = sum(sum(conf[g].values()) for g in non_call)
-    by_case = m["by_case"]
-    return {"macro_f1": m["macro_f1"], "unnecessary_call_rate": round(called / total, 4) if total else None,
+    conf, by_case = m["confusion"], m["by_case"]
+    return {"macro_f1": m["macro_f1"], "unnecessary_call_rate": m["unnecessary_call_rate"],
             "no_tool": by_case.get("no_tool", {}).get("decision"), "clarify": by_case.get("clarify", {}).get("decision"),
             "unavailable_tool": by_case.get("unavailable_tool", {}).get("decision"), "irrelevant_tools": by_case.get("irrelevant_tools", {}).get("decision"),
             "tool_selection": m["tool_selection"], "arguments": m["arguments"], "format_validity": m["format_validity"], "n": m["n"],

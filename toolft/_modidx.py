@@ -193,7 +193,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'toolft.demo.stage_names': ('demo.html#stage_names', 'toolft/demo.py'),
                              'toolft.demo.stage_rows': ('demo.html#stage_rows', 'toolft/demo.py'),
                              'toolft.demo.stage_seconds': ('demo.html#stage_seconds', 'toolft/demo.py'),
-                             'toolft.demo.unnecessary_call_rate': ('demo.html#unnecessary_call_rate', 'toolft/demo.py'),
                              'toolft.demo.validation_records': ('demo.html#validation_records', 'toolft/demo.py'),
                              'toolft.demo.whole_conversations': ('demo.html#whole_conversations', 'toolft/demo.py')},
             'toolft.dpo': { 'toolft.dpo.AnchorCollator': ('dpo.html#anchorcollator', 'toolft/dpo.py'),

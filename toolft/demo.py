@@ -26,8 +26,7 @@ from .threads import ThreadChooser
 # %% auto #0
 __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 'SFT_BARS', 'STAGE_NAMES', 'TABLE',
            'fresh_records', 'whole_conversations', 'validation_records', 'gate', 'stage_seconds', 'run_demo',
-           'unnecessary_call_rate', 'first_replies', 'stage_checks', 'stage_names', 'stage_rows', 'stage_figure',
-           'dpo_gate', 'describe']
+           'first_replies', 'stage_checks', 'stage_names', 'stage_rows', 'stage_figure', 'dpo_gate', 'describe']
 
 # %% ../nbs/91_demo.ipynb #81a8ac8d
 # Measured with benchmarks/tiny_learning.py on this 2-core CPU (nbs/notes/tiny_learning.md): what made copying
@@ -286,18 +285,10 @@ def run_demo(out="runs/demo",  # output directory
     return metrics
 
 # %% ../nbs/91_demo.ipynb #4f108a87
-def unnecessary_call_rate(m: dict) -> float | None:
-    "The share of first replies whose gold makes no call where the model called (from `EvalResult.metrics()`'s confusion)"
-    conf = m.get("confusion", {})
-    calls = sum(row.get("tool_call", 0) for g, row in conf.items() if g != "tool_call")
-    total = sum(sum(row.values()) for g, row in conf.items() if g != "tool_call")
-    return round(calls / total, 4) if total else None
-
-
 def _headline(res) -> dict:
-    "The metrics of an `EvalResult` worth keeping in metrics.json (per-sample lists stay in the result), with the unnecessary-call rate and every reply's means"
+    "The metrics of an `EvalResult` worth keeping in metrics.json (per-sample lists stay in the result), with every reply's means"
     m = {k: v for k, v in res.metrics().items() if k not in ("call_counts",)}
-    return m | {"unnecessary_call_rate": unnecessary_call_rate(m), "all_replies": step_means(res)}
+    return m | {"all_replies": step_means(res)}
 
 
 def first_replies(res):

@@ -14,6 +14,7 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
+from .evaluate import LOWER_IS_BETTER
 from .train import ToolftArguments, LiveCurve, SelectStep, stage_callbacks, save_config, quiet, train_and_save
 
 
@@ -46,10 +47,12 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
         "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
         "the starting weights; on resume, the weights resumed from). None: the last step, as TRL does"})
     select_every: int = field(default=20, metadata={"help": "optimizer steps between the scores of `select_data`"})
-    select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes (higher is better)"})
+    select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes "
+        "(minimizes for a rate of unwanted replies: `toolft.evaluate.LOWER_IS_BETTER`)"})
     select_guards: list[str] = field(default_factory=lambda: ["tool_selection", "arguments"], metadata={"help": "evaluation metrics "
-        "(higher is better) that may not fall more than `select_tolerance` below the starting model's at the chosen step"})
-    select_tolerance: float = field(default=0.005, metadata={"help": "how far each guard may fall below the starting model's value"})
+        "that may not be worse than the starting model's by more than `select_tolerance` at the chosen step (lower, or for a rate in "
+        "`toolft.evaluate.LOWER_IS_BETTER` such as unnecessary_call_rate, higher)"})
+    select_tolerance: float = field(default=0.005, metadata={"help": "how much worse than the starting model's value each guard may be"})
     include_num_input_tokens_seen: str | bool = field(default=True, metadata={"help": "count input tokens (transformers' field, off there; "
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
@@ -230,17 +233,19 @@ class DPOResult:
     def tokens_per_second(self) -> float: return self.tokens / max(self.seconds, 1e-9)
 
 
-SELECT_KEYS = ("macro_f1", "tool_selection", "arguments", "format_validity", "tool_hallucination_rate")  # scored on validation besides the rule's own
+SELECT_KEYS = ("macro_f1", "tool_selection", "arguments", "format_validity", "tool_hallucination_rate", "unnecessary_call_rate")  # scored on validation besides the rule's own
 
 
-def guarded_gain(metric: str,  # maximized
-                 guards: list,  # each may not fall more than `tolerance` below the start
-                 tolerance: float):
-    "`SelectStep`'s rule: `new` replaces `best` when its `metric` is higher and no guard is more than `tolerance` below `start`'s"
+def guarded_gain(metric: str,  # maximized (minimized if it is in `lower_is_better`)
+                 guards: list,  # each may not get worse than the start by more than `tolerance`
+                 tolerance: float,
+                 lower_is_better=LOWER_IS_BETTER):  # metrics where less is better (rates of unwanted replies)
+    "`SelectStep`'s rule: `new` replaces `best` when its `metric` is better and no guard is more than `tolerance` worse than `start`'s"
+    sign = lambda k: -1 if k in lower_is_better else 1  # compare every metric as "higher is better"
     def better(start: dict, best: dict, new: dict) -> bool:
         # a guard the start has no value for (e.g. tool selection on validation with no call turns) cannot be held: it is skipped
-        if any(start.get(g) is not None and (new.get(g) is None or new[g] < start[g] - tolerance) for g in guards): return False
-        return new.get(metric) is not None and (best.get(metric) is None or new[metric] > best[metric])
+        if any(start.get(g) is not None and (new.get(g) is None or sign(g) * (new[g] - start[g]) < -tolerance) for g in guards): return False
+        return new.get(metric) is not None and (best.get(metric) is None or sign(metric) * (new[metric] - best[metric]) > 0)
     return better
 
 

@@ -16,10 +16,10 @@ from .tools import ToolRegistry, Observation
 from .validate import record_registry
 
 # %% auto #0
-__all__ = ['BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator', 'EvalConfig', 'Trajectory',
-           'trajectories', 'observe_call', 'run_eval', 'macro_f1', 'EvalResult', 'score_outputs', 'lenient_bfcl_error',
-           'score_bfcl', 'perturb', 'step_means', 'report_figures', 'gold_text', 'write_report', 'ReportFrame',
-           'TrajectoryView', 'sign_test', 'paired_change', 'paired_turns']
+__all__ = ['LOWER_IS_BETTER', 'BFCL_SINGLE_TURN', 'BFCL_MODES', 'HEADLINE', 'AGGREGATES', 'Generator', 'HFGenerator',
+           'EvalConfig', 'Trajectory', 'trajectories', 'observe_call', 'run_eval', 'macro_f1', 'EvalResult',
+           'score_outputs', 'lenient_bfcl_error', 'score_bfcl', 'perturb', 'step_means', 'report_figures', 'gold_text',
+           'write_report', 'ReportFrame', 'TrajectoryView', 'sign_test', 'paired_change', 'paired_turns']
 
 # %% ../nbs/32_eval.ipynb #62b5c69d
 class Generator(Protocol):
@@ -169,6 +169,7 @@ def run_eval(records: list[dict],  # canonical evaluation records
 
 # %% ../nbs/32_eval.ipynb #8a1442a2
 def _mean(xs): xs = [x for x in xs if x is not None]; return round(sum(xs) / len(xs), 4) if xs else None
+LOWER_IS_BETTER = ("tool_hallucination_rate", "unnecessary_call_rate")  # aggregates of `EvalResult.metrics()` where less is better
 
 
 def macro_f1(conf: dict) -> float:
@@ -208,6 +209,7 @@ class EvalResult:
         m.update(
             confusion={g: dict(conf[g]) for g in CLASSES if conf[g]}, macro_f1=macro_f1(conf),
             tool_hallucination_rate=_mean([any(c["name"] not in offered(t) for c in s["parsed"].calls) for t, s in firsts]),
+            unnecessary_call_rate=_mean([predicted_class(s["parsed"], t.tools) == "tool_call" for t, s in firsts if t.golds[0].decision != "tool_call"]),
             call_counts={"gold": [len(t.golds[0].acceptable or t.golds[0].calls) for t, _ in firsts], "pred": [len(s["parsed"].calls) for _, s in firsts]},
             by_case=by(lambda t: t.case), by_decision=by(lambda t: t.golds[0].decision), errors={k: dict(v) for k, v in errors.items()},
             trajectory={"success": _mean([x["success"] for x in traj]), "calls_match": _mean([x["calls"] == x["gold_calls"] for x in traj]),
@@ -334,6 +336,7 @@ HEADLINE = ("format_validity", "decision", "tool_selection", "arguments", "no_to
 AGGREGATES = {  # the report's rows beyond the scorers: (what it is, where `EvalResult.metrics()` keeps it)
     "macro_f1": ("Macro-F1 of the decision classes (call / answer / clarify / cannot answer) over first replies", lambda m: m["macro_f1"]),
     "tool_hallucination_rate": ("The share of first replies that call a tool the conversation does not offer", lambda m: m["tool_hallucination_rate"]),
+    "unnecessary_call_rate": ("The share of first replies whose gold makes no call (answer, clarify, cannot answer) that call a tool", lambda m: m["unnecessary_call_rate"]),
     "trajectory success": ("Whole user turns: every call's arguments exact, the final reply right, as many calls as the gold", lambda m: m["trajectory"]["success"])}
 
 
