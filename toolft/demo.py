@@ -10,7 +10,7 @@ from pathlib import Path
 from .world import synthesize, world_tools, coverage, coverage_figure
 from .validate import prepare
 from .tiny import build_tiny
-from .evaluate import run_eval, HFGenerator, EvalConfig, EvalResult, write_report, step_means, paired_turns
+from .evaluate import run_eval, HFGenerator, EvalConfig, EvalResult, write_report, step_means, paired_turns, LOWER_IS_BETTER
 from trl import ModelConfig
 from .sft import SFTConfig, train_sft
 from .pairs import on_policy_pairs, PairView, pair_figure
@@ -74,7 +74,7 @@ __all__ = ['CALLS', 'STAGES', 'GATE', 'GATE_NAMES', 'RECIPE', 'QUICK', 'SHOWN', 
 # box, one when a core is taken.
 CALLS = ("tool_required", "failed_tool", "multi_step", "multi_turn", "parallel")  # the case types whose first reply is a call
 STAGES = ("sft", "dpo", "grpo")  # the training stages, in the order they run
-GATE = {"macro_f1": 1, "unnecessary_call_rate": -1, "arguments": 1}  # what DPO is judged on, on validation (1: higher is better)
+GATE = ("macro_f1", "unnecessary_call_rate", "arguments")  # what DPO is judged on, on validation (a rate: lower is better, `LOWER_IS_BETTER`)
 GATE_NAMES = {"macro_f1": "decision macro-F1", "unnecessary_call_rate": "unnecessary-call rate", "arguments": "exact arguments"}
 _TINY_SFT = dict(lr_scheduler_type="cosine", activation_checkpointing=False, save_strategy="no", multiturn="first", think="drop")
 _TINY_RL = dict(activation_checkpointing=False, save_strategy="no", report_to="none", think="drop")
@@ -133,12 +133,12 @@ def validation_records(n: int,  # conversations
 
 
 def gate(before: dict, after: dict,  # `_headline`s of the earlier and the new model on the same validation conversations
-         keys: dict = GATE,  # metric -> 1 (higher is better) or -1
+         keys: tuple = GATE,  # metrics; those in `toolft.evaluate.LOWER_IS_BETTER` count as better when they fall
         ) -> tuple[bool, list[str]]:
     "(kept, why not): the new model is kept only if it is better than the earlier one on at least one of `keys` and worse on none"
     # a tie is not enough: the new model's changes are then invisible on validation, and on the test set they are a coin (session 26, seed 0:
     # DPO tied SFT on 230 validation turns and turned one held-out answer into a call)
-    change = {k: sign * ((after.get(k) or 0) - (before.get(k) or 0)) for k, sign in keys.items()}
+    change = {k: (-1 if k in LOWER_IS_BETTER else 1) * ((after.get(k) or 0) - (before.get(k) or 0)) for k in keys}
     worse = [f"{GATE_NAMES.get(k, k)} {before.get(k) or 0:.3f} → {after.get(k) or 0:.3f}" for k, d in change.items() if d < 0]
     if worse: return False, [w + " (worse)" for w in worse]
     if not any(d > 0 for d in change.values()): return False, ["better on none of " + ", ".join(GATE_NAMES.get(k, k) for k in keys)]

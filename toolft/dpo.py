@@ -17,7 +17,6 @@ from .pairs import pair_tokens, read_pairs
 from .evaluate import LOWER_IS_BETTER
 from .train import ToolftArguments, LiveCurve, SelectStep, stage_callbacks, save_config, quiet, train_and_save
 
-
 # %% auto #0
 __all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'SELECT_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head',
            'AnchorCollator', 'ToolftDPOTrainer', 'DPOResult', 'guarded_gain', 'suite_selection', 'train_dpo',
@@ -69,8 +68,6 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
                                  "in-memory pairs do not have): use reference='copy' (--reference copy)")
             self.precompute_ref_log_probs = True
         super().__post_init__()
-
-
 
 # %% ../nbs/41_dpo.ipynb #81e6bb1d
 @dataclass
@@ -318,5 +315,3 @@ def completion_logps(model, ds,  # a `dpo_dataset`
         lp = (logp.gather(-1, b["input_ids"][:, 1:, None]).squeeze(-1) * b["completion_mask"][:, 1:]).sum(-1)
         c, r = lp.chunk(2); ch.append(c); rj.append(r)
     return torch.cat(ch), torch.cat(rj)
-
-

@@ -196,8 +196,9 @@ class EvalResult:
         firsts = self.firsts()
         m = {k: _mean([s["scores"][k].value if s["scores"][k] else None for _, s in firsts]) for k in SCORERS}
         m["n"] = len(firsts)
+        decisions = [(t.golds[0].decision, predicted_class(s["parsed"], t.tools)) for t, s in firsts]  # (gold, predicted) per first reply
         conf = defaultdict(Counter)
-        for t, s in firsts: conf[t.golds[0].decision][predicted_class(s["parsed"], t.tools)] += 1
+        for gold, pred in decisions: conf[gold][pred] += 1
         offered = lambda t: {x["function"]["name"] for x in t.tools}
         by = lambda key: {g: {k: _mean([s["scores"][k].value if s["scores"][k] else None for t, s in firsts if key(t) == g]) for k in SCORERS}
                           | {"n": sum(key(t) == g for t, _ in firsts)} for g in sorted({key(t) for t, _ in firsts})}
@@ -209,7 +210,7 @@ class EvalResult:
         m.update(
             confusion={g: dict(conf[g]) for g in CLASSES if conf[g]}, macro_f1=macro_f1(conf),
             tool_hallucination_rate=_mean([any(c["name"] not in offered(t) for c in s["parsed"].calls) for t, s in firsts]),
-            unnecessary_call_rate=_mean([predicted_class(s["parsed"], t.tools) == "tool_call" for t, s in firsts if t.golds[0].decision != "tool_call"]),
+            unnecessary_call_rate=_mean([pred == "tool_call" for gold, pred in decisions if gold != "tool_call"]),
             call_counts={"gold": [len(t.golds[0].acceptable or t.golds[0].calls) for t, _ in firsts], "pred": [len(s["parsed"].calls) for _, s in firsts]},
             by_case=by(lambda t: t.case), by_decision=by(lambda t: t.golds[0].decision), errors={k: dict(v) for k, v in errors.items()},
             trajectory={"success": _mean([x["success"] for x in traj]), "calls_match": _mean([x["calls"] == x["gold_calls"] for x in traj]),

@@ -235,9 +235,10 @@ class SelectStep(TrainerCallback):
 
     def on_train_begin(self, args, state, control, model=None, **kw):
         # each process keeps and restores whole parameters: sharded ones (FSDP, DeepSpeed ZeRO-3) would be copied as shards
-        zero3 = getattr(getattr(args, "hf_deepspeed_config", None), "is_zero3", lambda: False)()
-        if getattr(args, "fsdp", None) or zero3: raise ValueError("choosing a step (select_data) needs whole parameters in every process: "
-                                                                 "not with FSDP or DeepSpeed ZeRO-3 (data-parallel copies are fine)")
+        from transformers.integrations import is_deepspeed_zero3_enabled
+        if getattr(args, "fsdp", None) or is_deepspeed_zero3_enabled():
+            raise ValueError("choosing a step (select_data) needs whole parameters in every process: not with FSDP or DeepSpeed ZeRO-3 "
+                             "(data-parallel copies are fine)")
         if not self.scores: self._take(state.global_step, model)
 
     def on_step_end(self, args, state, control, model=None, **kw):
@@ -251,8 +252,6 @@ class SelectStep(TrainerCallback):
             for n, p in model.named_parameters():
                 if n in weights: p.copy_(weights[n])
         self.chosen = self.scores[i]["step"]
-
-
 
 # %% ../nbs/19_train.ipynb #98621ead
 import contextlib, warnings
