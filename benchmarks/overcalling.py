@@ -81,6 +81,7 @@ def main(argv=None):
     ap.add_argument("--first-turn-pairs", action="store_true", help="keep only pairs at a conversation's first reply (what the call-heavy SFT trained)")
     ap.add_argument("--replay", type=int, default=0, help="add this many of the call-heavy SFT's own first-reply calls as pairs with chosen = rejected "
                     "(no DPO gradient; the `sft` term trains them): rehearsal of the SFT data in the DPO run")
+    ap.add_argument("--call-row-only", action="store_true", help="DPO trains only the LM head's row of the call-start token (DPOConfig.call_row_only)")
     ap.add_argument("--lora-r", type=int, default=0, help="DPO through a LoRA adapter of this rank on every linear layer (the reference: the adapter off); 0: full fine-tuning")
     ap.add_argument("--onpolicy-records", type=int, default=300, help="fresh call records sampled for on-policy pairs")
     ap.add_argument("--samples", type=int, default=4, help="samples per decision point for on-policy pairs")
@@ -154,7 +155,7 @@ def main(argv=None):
         valid = records(a.select, seed + 100, "eval") if a.select else None
         def dpo(name, start, pairs, steps=None):
             return train_dpo(DPOConfig(output_dir=str(d / name), max_steps=steps or a.dpo_steps, learning_rate=a.dpo_lr, beta=a.beta, loss_type=a.loss_type.split(","), decision_tokens=a.decision_tokens,
-                                       anchor_weight=a.anchor_weight, loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
+                                       anchor_weight=a.anchor_weight, call_row_only=a.call_row_only, loss_weights=[float(w) for w in a.loss_weights.split(",")] if a.loss_weights else None, per_device_train_batch_size=16,
                                        activation_checkpointing=False, lr_scheduler_type="cosine", warmup_steps=10, logging_steps=20, save_strategy="no",
                                        report_to="none", seed=seed, think="drop", torch_threads=a.threads,
                                        select_every=a.select_every, select_tolerance=a.select_tolerance),
@@ -236,6 +237,8 @@ def summarize(out: Path, args: dict | None = None) -> dict:
     "Mean and min-max over every OUT/seed*/metrics.json (seeds may come from separate runs), written to summary.json and overcalling.html"
     runs = seed_metrics(out)
     summary = spread(runs, STAGES, KEYS, digits=3)
+    if args is None and (Path(out) / "summary.json").exists():  # --summarize: keep the recipe the runs recorded
+        args = json.loads((Path(out) / "summary.json").read_text()).get("args")
     (Path(out) / "summary.json").write_text(json.dumps({"seeds": sorted(runs), "summary": summary, "args": args}, indent=1) + "\n")
     import plotly.graph_objects as go
     fig = spread_bars(go.Figure(), summary)

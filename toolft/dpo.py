@@ -19,8 +19,8 @@ from .train import ToolftArguments, LiveCurve, SelectStep, stage_callbacks, save
 
 # %% auto #0
 __all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'SELECT_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head',
-           'AnchorCollator', 'ToolftDPOTrainer', 'DPOResult', 'guarded_gain', 'suite_selection', 'train_dpo',
-           'completion_logps']
+           'AnchorCollator', 'ToolftDPOTrainer', 'call_start_tokens', 'train_head_rows', 'DPOResult', 'guarded_gain',
+           'suite_selection', 'train_dpo', 'completion_logps']
 
 # %% ../nbs/41_dpo.ipynb #066b7275
 DPO_KEYS = ("loss", "rewards/margins", "rewards/chosen", "rewards/rejected", "rewards/accuracies")  # what the live curve draws
@@ -41,6 +41,9 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
         "token of it, where `decision_tokens` cuts DPO's completions (and TRL's `sft` term with them) one token past the decision, so what "
         "follows the decision in a chosen call (its arguments) keeps its SFT-like signal. One more forward pass over the chosen side per "
         "step. 0: none"})
+    call_row_only: bool = field(default=False, metadata={"help": "train only the LM head's row of the token that starts a call "
+        "(`call_start_tokens`, untied from the input embeddings first): the decision to call moves, nothing else the model computes "
+        "does (a call's arguments, an answer's words). Full fine-tuning only"})
     select_data: str | None = field(default=None, metadata={"help": "validation conversations (canonical records .jsonl, or any form `toolft data` "
         "reads) whose first replies the evaluation suite scores every `select_every` steps and before the first; the run ends on the best "
         "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
@@ -58,6 +61,7 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
     def __post_init__(self):
         if self.decision_tokens is not None and self.decision_tokens < 1: raise ValueError(f"decision_tokens must be None or at least 1, got {self.decision_tokens}")
         if self.anchor_weight < 0: raise ValueError(f"anchor_weight must be 0 or more, got {self.anchor_weight}")
+        if self.call_row_only and self.weight_decay: raise ValueError(f"call_row_only with weight_decay {self.weight_decay}: the decay would shrink the LM head's frozen rows too")
         if self.select_every < 1: raise ValueError(f"select_every must be at least 1, got {self.select_every}")
         if isinstance(self.select_guards, str): self.select_guards = [g for g in self.select_guards.split(",") if g]
         if self.reference == "precompute":
@@ -209,6 +213,40 @@ class ToolftDPOTrainer(DPOTrainer):
         self._plain_head()  # the reference's log-probs from the same head as the policy's
         return super()._precompute_ref_logps(dataset, name, batch_size)
 
+# %% ../nbs/41_dpo.ipynb #e15374cd
+def call_start_tokens(pairs: list[dict],  # pair lines (`toolft.pairs`)
+                      tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()) -> list[int]:
+    "The token ids that start a call completion in `pairs` under the template: the first token of each side whose message makes a call (and says nothing first)"
+    out = set()
+    for p in pairs:
+        sides = [(k, p[k][0]) for k in ("chosen", "rejected") if p[k][0].get("tool_calls") and not p[k][0].get("content")]
+        if not sides: continue
+        pt = pair_tokens(tmpl, p["prompt"], p["chosen"][0], p["rejected"][0], p.get("tools") or None, cfg)
+        out |= {(pt.chosen_ids if k == "chosen" else pt.rejected_ids)[0] for k, _ in sides}
+    return sorted(out)
+
+
+class _RowMask:
+    "A gradient hook that keeps only the rows in `keep` (a picklable class, not a closure: the reference copy deep-copies the model)"
+    def __init__(self, keep): self.keep = keep
+    def __call__(self, grad): return grad * self.keep.to(grad.device, grad.dtype)
+
+
+def train_head_rows(model,  # a causal LM, changed in place
+                    token_ids: list[int]):  # the LM head's rows that train
+    "Freeze every weight but the LM head's rows of `token_ids`, with the head untied from the input embeddings first"
+    head, emb = model.get_output_embeddings(), model.get_input_embeddings()
+    if not token_ids: raise ValueError("no token to train: the pairs have no call completion (call_row_only needs pairs with a call on one side)")
+    if head.weight is emb.weight:  # tied: a trained row would also change how the token reads as input
+        head.weight = torch.nn.Parameter(emb.weight.detach().clone())
+        for c in {id(model.config): model.config, id(model.config.get_text_config()): model.config.get_text_config()}.values(): c.tie_word_embeddings = False
+    for p in model.parameters(): p.requires_grad_(False)
+    head.weight.requires_grad_(True)
+    keep = torch.zeros(head.weight.shape[0], 1); keep[list(token_ids)] = 1
+    head.weight.register_hook(_RowMask(keep))
+    if getattr(head, "bias", None) is not None: head.bias.requires_grad_(False)
+    return model
+
 # %% ../nbs/41_dpo.ipynb #7ee7d39b
 @dataclass
 class DPOResult:
@@ -274,12 +312,16 @@ def train_dpo(args: DPOConfig,
     from toolft.train import start_run, prepare_once
     if pairs is None and not args.data: raise ValueError("no pairs: pass pairs or set `data` (a pairs .jsonl)")
     model_args, tok, tmpl = start_run(args, model_args)
+    if args.call_row_only and pairs is None: pairs = read_pairs(args.data)
     def data():
         anchor = args.anchor_weight > 0
         ds, stats = dpo_dataset(pairs if pairs is not None else read_pairs(args.data), tmpl, args.mask_config(), args.decision_tokens, anchor)
         return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config(), args.decision_tokens, anchor)[0] if args.eval_data else None
     ds, stats, eval_ds = prepare_once(args, "dpo", data)
     with quiet(not progress): model = load_model(model_args) if model is None else model
+    if args.call_row_only:
+        if get_peft_config(model_args) is not None or is_peft_model(model): raise ValueError("call_row_only trains one row of the full model's LM head: not with use_peft")
+        train_head_rows(model, call_start_tokens(pairs, tmpl, args.mask_config()))
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
     curve = LiveCurve("DPO", keys=DPO_KEYS, show=live)
     callbacks = [curve] + stage_callbacks(args)
