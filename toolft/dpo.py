@@ -239,7 +239,7 @@ def train_head_rows(model,  # a causal LM, changed in place
     if not token_ids: raise ValueError("no token to train: the pairs have no call completion (call_row_only needs pairs with a call on one side)")
     if head.weight is emb.weight:  # tied: a trained row would also change how the token reads as input
         head.weight = torch.nn.Parameter(emb.weight.detach().clone())
-        for c in {id(model.config): model.config, id(model.config.get_text_config()): model.config.get_text_config()}.values(): c.tie_word_embeddings = False
+        model.config.tie_word_embeddings = model.config.get_text_config().tie_word_embeddings = False  # saved untied (the same object for a text-only model)
     for p in model.parameters(): p.requires_grad_(False)
     head.weight.requires_grad_(True)
     keep = torch.zeros(head.weight.shape[0], 1); keep[list(token_ids)] = 1
