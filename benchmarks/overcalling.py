@@ -89,6 +89,9 @@ def main(argv=None):
     ap.add_argument("--only-on-policy", action="store_true", help="only the on-policy stage, from OUT/seed<k>/sft_balanced of an earlier run (updates its metrics.json)")
     ap.add_argument("--sft-from", default=None, help="reuse an earlier run's SFT models and their numbers (DIR/seed<k>/sft_call_heavy, sft_balanced, "
                     "metrics.json): only the DPO stages run, into -o")
+    ap.add_argument("--sft-multiturn", default="first", help="which assistant replies SFT trains (toolft.masks.MULTITURN): first (the recorded results), "
+                    "auto (every reply, so the model answers after tool results)")
+    ap.add_argument("--skip-dpo", action="store_true", help="only the SFT models (and their held-out numbers)")
     ap.add_argument("--skip-on-policy", action="store_true", help="leave out the on-policy stage")
     ap.add_argument("--skip-balanced", action="store_true", help="leave out the balanced-mix SFT (and so the on-policy stage, which starts from it)")
     ap.add_argument("--round2", type=int, default=0, help="a second DPO round from the DPO model on its own decision errors: sampled first replies of this many "
@@ -126,7 +129,7 @@ def main(argv=None):
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     heavy = {c: 20 for c in CALLS} | {c: 2 for c in NON_CALL_CASES}  # 100 call shares against 10: 91% of first replies are calls
     recipe = {**RECIPE["sft"], "max_steps": a.sft_steps, "max_seconds": None, "torch_threads": a.threads, "logging_steps": 100,
-              "multiturn": "first", "length_grouping": 1}  # the first-reply SFT its recorded results (nbs/notes/dpo_overcalling.md) used
+              "multiturn": a.sft_multiturn, "length_grouping": 1}  # first: the SFT the recorded results (nbs/notes/dpo_overcalling.md) used
     runs = {}
     for seed in [int(s) for s in a.seeds.split(",")]:
         t0, d = time.time(), out / f"seed{seed}"
@@ -169,6 +172,9 @@ def main(argv=None):
             print(rep, flush=True)
             return pairs, rep, time.time() - t1
         round1_dir = src / "dpo" if a.round1_from else d / "dpo"
+        if a.skip_dpo:
+            d.mkdir(parents=True, exist_ok=True); (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n"); runs[seed] = row
+            continue
         if a.round1_from:
             from transformers import AutoModelForCausalLM
             round1 = AutoModelForCausalLM.from_pretrained(round1_dir).eval()

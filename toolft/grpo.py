@@ -25,7 +25,7 @@ from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and
 # %% auto #0
 __all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
            'grpo_rows', 'grpo_dataset', 'restore_prompt', 'environments', 'install_parser', 'parser_off', 'GRPOConfig',
-           'reward_source', 'ToolftGRPOTrainer', 'GRPOResult', 'train_grpo', 'rollout_violations']
+           'reward_source', 'ToolftGRPOTrainer', 'GRPOResult', 'annotated_calls', 'train_grpo', 'rollout_violations']
 
 # %% ../nbs/51_grpo.ipynb #cf38dad5
 RESERVED = ("reset", "get_reward")  # TRL's own environment methods: no tool may take these names
@@ -196,6 +196,13 @@ class GRPOConfig(ToolftArguments, trl.GRPOConfig):
     max_completion_length: int | None = field(default=256, metadata={"help": "tokens of the whole rollout after the prompt: calls, observations, answer"})
     extra_rewards: list[str] = field(default_factory=list, metadata={"help": "more reward functions in TRL's signature, as module:attribute (a function, or a class built "
                                                                             "with the run's template when it takes `template`), each weighted 1 beside toolft's components"})
+    call_row_only: bool = field(default=False, metadata={"help": "train only the LM head's row of the token that starts a call, untied from the input "
+        "embeddings first (as `toolft.dpo.DPOConfig.call_row_only`): the rewards move the decision to call and nothing else the model computes "
+        "(a call's arguments, an answer's words). Full fine-tuning only"})
+
+    def __post_init__(self):
+        if self.call_row_only and self.weight_decay: raise ValueError(f"call_row_only with weight_decay {self.weight_decay}: the decay would shrink the LM head's frozen rows too")
+        super().__post_init__()
 
 # %% ../nbs/51_grpo.ipynb #b8f51c81
 def reward_source(spec: str,  # module:attribute of a reward function, or of a class whose instances are one
@@ -264,6 +271,15 @@ class GRPOResult:
     trainer: Any = None  # the `ToolftGRPOTrainer` (its last batch: `trainer.rollouts`, `trainer.samples`)
 
 
+def annotated_calls(records: list[dict]) -> list[dict]:
+    "Each record's first assistant message that makes a call and says nothing first, as a pair line with that message on both sides (what `call_start_tokens` reads)"
+    out = []
+    for r in records:
+        k = next((i for i, m in enumerate(r["messages"]) if m["role"] == "assistant" and m.get("tool_calls") and not m.get("content")), None)
+        if k is not None: out.append({"prompt": r["messages"][:k], "chosen": [r["messages"][k]], "rejected": [r["messages"][k]], "tools": r.get("tools") or []})
+    return out
+
+
 def train_grpo(args: GRPOConfig,
                model_args: ModelConfig | str | None = None,  # TRL's `ModelConfig`, or the model's directory / hub id
                records: list[dict] | None = None,  # canonical records (default: read `args.data`)
@@ -300,6 +316,11 @@ def train_grpo(args: GRPOConfig,
     funcs, weights = funcs + [f for f, _ in extra], weights + [float(w) for _, w in extra]
     args.reward_weights = weights
     with quiet(not progress): model = load_model(model_args) if model is None else model
+    if args.call_row_only:
+        from accelerate.utils import is_peft_model
+        from toolft.dpo import call_start_tokens, train_head_rows  # DPO's one-row recipe, here moved by rewards instead of pairs
+        if get_peft_config(model_args) is not None or is_peft_model(model): raise ValueError("call_row_only trains one row of the full model's LM head: not with use_peft")
+        train_head_rows(model, call_start_tokens(annotated_calls(records), tmpl, args.mask_config()))
     from toolft.dashboard import RewardDashboard  # the live view of a run (`52_dashboard`): per-component curves, the scored rollouts
     curve = LiveCurve("GRPO", keys=GRPO_KEYS, show=False)  # keeps the history; the dashboard draws
     dash = [] if not live or any(isinstance(c, RewardDashboard) for c in callbacks) else [RewardDashboard(scorer.weights)]
