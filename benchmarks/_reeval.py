@@ -97,7 +97,12 @@ def training_curves(metrics_file: Path) -> dict | None:
 
 
 def export(sets: dict, path: Path) -> dict:
-    "Several re-evaluations (name -> OUT) in one JSON file: each OUT/summary.json (per seed and model: metrics, changes, intervals, the bar)"
-    data = {name: json.loads((Path(out) / "summary.json").read_text()) for name, out in sets.items()}
+    """Several re-evaluations (name -> OUT) in one JSON file: each OUT/summary.json (per seed and model: metrics, changes, intervals, the bar).
+    OUT1+OUT2+...: one set from runs of one seed each (their seeds merged; "args": each run's)"""
+    def one(out: str) -> dict:
+        parts = [json.loads((Path(o) / "summary.json").read_text()) for o in out.split("+")]
+        if len(parts) == 1: return parts[0]
+        return {"args": [p["args"] for p in parts], "seeds": {s: row for p in parts for s, row in p["seeds"].items()}}
+    data = {name: one(out) for name, out in sets.items()}
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     return data
