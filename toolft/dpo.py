@@ -236,7 +236,7 @@ def train_head_rows(model,  # a causal LM, changed in place
                     token_ids: list[int]):  # the LM head's rows that train
     "Freeze every weight but the LM head's rows of `token_ids`, with the head untied from the input embeddings first"
     head, emb = model.get_output_embeddings(), model.get_input_embeddings()
-    if not token_ids: raise ValueError("no token to train: the pairs have no call completion (call_row_only needs pairs with a call on one side)")
+    if not token_ids: raise ValueError("no token to train: no message in the data makes a call (call_row_only finds the call-start token in DPO's pairs or GRPO's records)")
     if head.weight is emb.weight:  # tied: a trained row would also change how the token reads as input
         head.weight = torch.nn.Parameter(emb.weight.detach().clone())
         model.config.tie_word_embeddings = model.config.get_text_config().tie_word_embeddings = False  # saved untied (the same object for a text-only model)
