@@ -19,7 +19,7 @@ Whole conversations and the hack indicators: `benchmarks/grpo_reeval.py "sft=SFT
 `benchmarks/grpo_row.py --export NAME=OUT ... PATH` writes several runs' per-seed numbers and reward curves to one JSON file
 (`benchmarks/results/grpo_row.json`, what `51_grpo` reads).
 """
-import argparse, json, sys, time, types
+import argparse, json, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,6 +37,7 @@ def main(argv=None):
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--batch", type=int, default=32, help="rollouts per step (batch / generations prompts)")
+    ap.add_argument("--full-model", action="store_true", help="the control: every weight trains (no call_row_only), the rest of the recipe unchanged")
     ap.add_argument("--select", type=int, default=0, help="validation conversations the run's best step is chosen on (0: the last step)")
     ap.add_argument("--select-every", type=int, default=20)
     ap.add_argument("--select-tolerance", type=float, default=0.005)
@@ -53,7 +54,6 @@ def main(argv=None):
     from toolft.validate import prepare
     from toolft.templates import ChatTemplate
     from toolft.grpo import GRPOConfig, train_grpo
-    from toolft.dpo import suite_selection
     from toolft.evaluate import run_eval, HFGenerator, EvalConfig
     from toolft.demo import CALLS
 
@@ -74,19 +74,15 @@ def main(argv=None):
         else: row["sft_call_heavy"] = evaluate(AutoModelForCausalLM.from_pretrained(sft_dir).eval())
         print(seed, "sft", row["sft_call_heavy"], flush=True)
         train = records(a.records, seed + 5, "train", {c: 1 for c in CALLS} | {c: 3 for c in NON_CALL_CASES})
-        callbacks = []
-        if a.select:
-            rule = types.SimpleNamespace(select_metric="macro_f1", select_guards=["tool_selection", "arguments"], select_tolerance=a.select_tolerance,
-                                         select_every=a.select_every, seed=seed)  # what `suite_selection` reads of a DPOConfig
-            callbacks.append(select := suite_selection(records(a.select, seed + 100, "eval"), tok, tmpl, rule))
+        select = records(a.select, seed + 100, "eval") if a.select else None  # GRPOConfig's selection: macro-F1, tool selection and arguments guarded
         cfg = GRPOConfig(output_dir=str(d / "grpo"), seed=seed, max_steps=a.steps, learning_rate=a.lr, per_device_train_batch_size=a.batch,
                          num_generations=a.generations, temperature=a.temperature, beta=0.0, lr_scheduler_type="cosine", warmup_steps=10,
                          logging_steps=1, torch_threads=a.threads, activation_checkpointing=False, save_strategy="no", report_to="none",
-                         think="drop", call_row_only=True)
-        res = train_grpo(cfg, str(sft_dir), train, tools=world_tools, live=False, progress=False, callbacks=callbacks)
+                         think="drop", call_row_only=not a.full_model, select_every=a.select_every, select_tolerance=a.select_tolerance)
+        res = train_grpo(cfg, str(sft_dir), train, tools=world_tools, live=False, progress=False, select_records=select)
         row["grpo_row"] = evaluate(res.model.eval()) | {"rows": res.rows, "steps": res.steps, "train_seconds": round(res.seconds),
                                                         "args": {k: v for k, v in vars(a).items() if k not in ("seeds", "out")}} \
-            | ({"chosen_step": select.chosen, "selection": select.scores} if a.select else {})
+            | ({"chosen_step": res.chosen_step, "selection": res.selection} if a.select else {})
         row["seconds"], row["history"] = round(time.time() - t0), res.history  # the history: what grpo_reeval's training_curves reads beside the model
         (d / "metrics.json").write_text(json.dumps(row, indent=1) + "\n")
         print(seed, "grpo_row", json.dumps(row["grpo_row"]), flush=True)

@@ -14,21 +14,20 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
-from .evaluate import LOWER_IS_BETTER
-from .train import ToolftArguments, LiveCurve, SelectStep, stage_callbacks, save_config, quiet, train_and_save
+from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, save_selection, save_config, quiet, train_and_save
 
 # %% auto #0
-__all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'SELECT_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head',
-           'AnchorCollator', 'ToolftDPOTrainer', 'call_start_tokens', 'train_head_rows', 'DPOResult', 'guarded_gain',
-           'suite_selection', 'train_dpo', 'completion_logps']
+__all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'AnchorCollator',
+           'ToolftDPOTrainer', 'call_start_tokens', 'train_head_rows', 'call_row_model', 'DPOResult', 'train_dpo',
+           'completion_logps']
 
 # %% ../nbs/41_dpo.ipynb #066b7275
 DPO_KEYS = ("loss", "rewards/margins", "rewards/chosen", "rewards/rejected", "rewards/accuracies")  # what the live curve draws
 
 
 @dataclass
-class DPOConfig(ToolftArguments, trl.DPOConfig):
-    "TRL's `DPOConfig`, plus toolft's fields (`ToolftArguments`) and how DPO's reference and log-probs are computed"
+class DPOConfig(ToolftArguments, SelectArguments, trl.DPOConfig):
+    "TRL's `DPOConfig`, plus toolft's fields (`ToolftArguments`, the step selection's `SelectArguments`) and how DPO's reference and log-probs are computed"
     reference: str = field(default="precompute", metadata={"help": "the reference of full fine-tuning (with use_peft: the model with the adapter off): "
         "precompute = the starting policy's log-probs, computed once before the first step; copy = an in-memory copy of the starting policy, "
         "run every step; or a model directory / hub id. Never the weights on disk of a model changed in memory"})
@@ -44,17 +43,6 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
     call_row_only: bool = field(default=False, metadata={"help": "train only the LM head's row of the token that starts a call "
         "(`call_start_tokens`, untied from the input embeddings first): the decision to call moves, nothing else the model computes "
         "does (a call's arguments, an answer's words). Full fine-tuning only"})
-    select_data: str | None = field(default=None, metadata={"help": "validation conversations (canonical records .jsonl, or any form `toolft data` "
-        "reads) whose first replies the evaluation suite scores every `select_every` steps and before the first; the run ends on the best "
-        "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
-        "the starting weights; on resume, the weights resumed from). None: the last step, as TRL does"})
-    select_every: int = field(default=20, metadata={"help": "optimizer steps between the scores of `select_data`"})
-    select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes "
-        "(minimizes for a rate of unwanted replies: `toolft.evaluate.LOWER_IS_BETTER`)"})
-    select_guards: list[str] = field(default_factory=lambda: ["tool_selection", "arguments"], metadata={"help": "evaluation metrics "
-        "that may not be worse than the starting model's by more than `select_tolerance` at the chosen step (lower, or for a rate in "
-        "`toolft.evaluate.LOWER_IS_BETTER` such as unnecessary_call_rate, higher)"})
-    select_tolerance: float = field(default=0.005, metadata={"help": "how much worse than the starting model's value each guard may be"})
     include_num_input_tokens_seen: str | bool = field(default=True, metadata={"help": "count input tokens (transformers' field, off there; "
                                                                                         "on here: `DPOResult` reports tokens/s)"})
 
@@ -62,8 +50,6 @@ class DPOConfig(ToolftArguments, trl.DPOConfig):
         if self.decision_tokens is not None and self.decision_tokens < 1: raise ValueError(f"decision_tokens must be None or at least 1, got {self.decision_tokens}")
         if self.anchor_weight < 0: raise ValueError(f"anchor_weight must be 0 or more, got {self.anchor_weight}")
         if self.call_row_only and self.weight_decay: raise ValueError(f"call_row_only with weight_decay {self.weight_decay}: the decay would shrink the LM head's frozen rows too")
-        if self.select_every < 1: raise ValueError(f"select_every must be at least 1, got {self.select_every}")
-        if isinstance(self.select_guards, str): self.select_guards = [g for g in self.select_guards.split(",") if g]
         if self.reference == "precompute":
             if self.sync_ref_model: raise ValueError("sync_ref_model moves the reference during training: use reference='copy'")
             if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # TRL shares the precomputed log-probs through a datasets cache file,
@@ -247,6 +233,16 @@ def train_head_rows(model,  # a causal LM, changed in place
     if getattr(head, "bias", None) is not None: head.bias.requires_grad_(False)
     return model
 
+
+def call_row_model(model,  # the starting policy, changed in place
+                   model_args,  # the run's TRL `ModelConfig`: LoRA (`use_peft`) is refused
+                   pairs: list[dict],  # where the call-start token is found (DPO's pairs; GRPO's records through `annotated_calls`)
+                   tmpl: ChatTemplate, cfg: MaskConfig = MaskConfig()):
+    "`call_row_only`'s model, for DPO and GRPO alike: only the LM head's call-start row trains (`train_head_rows` on `call_start_tokens`)"
+    from trl import get_peft_config
+    if get_peft_config(model_args) is not None or is_peft_model(model): raise ValueError("call_row_only trains one row of the full model's LM head: not with use_peft")
+    return train_head_rows(model, call_start_tokens(pairs, tmpl, cfg))
+
 # %% ../nbs/41_dpo.ipynb #7ee7d39b
 @dataclass
 class DPOResult:
@@ -266,36 +262,6 @@ class DPOResult:
 
     @property
     def tokens_per_second(self) -> float: return self.tokens / max(self.seconds, 1e-9)
-
-
-SELECT_KEYS = ("macro_f1", "tool_selection", "arguments", "format_validity", "tool_hallucination_rate", "unnecessary_call_rate")  # scored on validation besides the rule's own
-
-
-def guarded_gain(metric: str,  # maximized (minimized if it is in `lower_is_better`)
-                 guards: list,  # each may not get worse than the start by more than `tolerance`
-                 tolerance: float,
-                 lower_is_better=LOWER_IS_BETTER):  # metrics where less is better (rates of unwanted replies)
-    "`SelectStep`'s rule: `new` replaces `best` when its `metric` is better and no guard is more than `tolerance` worse than `start`'s"
-    sign = lambda k: -1 if k in lower_is_better else 1  # compare every metric as "higher is better"
-    def better(start: dict, best: dict, new: dict) -> bool:
-        # a guard the start has no value for (e.g. tool selection on validation with no call turns) cannot be held: it is skipped
-        if any(start.get(g) is not None and (new.get(g) is None or sign(g) * (new[g] - start[g]) < -tolerance) for g in guards): return False
-        return new.get(metric) is not None and (best.get(metric) is None or sign(metric) * (new[metric] - best[metric]) > 0)
-    return better
-
-
-def suite_selection(records: list[dict],  # validation conversations (canonical records)
-                    tok, tmpl: ChatTemplate, args: DPOConfig, log=print) -> SelectStep:
-    "A `SelectStep` scoring the evaluation suite on the first replies of `records` (greedy, no tools executed) by `args.select_*`"
-    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
-    cfg = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=args.seed)
-    keys = tuple(dict.fromkeys((args.select_metric, *args.select_guards, *SELECT_KEYS)))
-    def score(model) -> dict:
-        m = run_eval(records, HFGenerator(model, tok, cfg.max_new_tokens, cfg.batch_size, args.seed), tmpl, None, cfg, progress=False).metrics()
-        missing = [k for k in keys if k not in m]
-        if missing: raise ValueError(f"select_metric / select_guards: {missing} are not evaluation metrics (those are: {', '.join(sorted(k for k, v in m.items() if isinstance(v, (int, float))))})")
-        return {k: m[k] for k in keys}
-    return SelectStep(score, args.select_every, guarded_gain(args.select_metric, args.select_guards, args.select_tolerance), log=log)
 
 
 def train_dpo(args: DPOConfig,
@@ -319,17 +285,11 @@ def train_dpo(args: DPOConfig,
         return ds, stats, dpo_dataset(read_pairs(args.eval_data), tmpl, args.mask_config(), args.decision_tokens, anchor)[0] if args.eval_data else None
     ds, stats, eval_ds = prepare_once(args, "dpo", data)
     with quiet(not progress): model = load_model(model_args) if model is None else model
-    if args.call_row_only:
-        if get_peft_config(model_args) is not None or is_peft_model(model): raise ValueError("call_row_only trains one row of the full model's LM head: not with use_peft")
-        train_head_rows(model, call_start_tokens(pairs, tmpl, args.mask_config()))
+    if args.call_row_only: call_row_model(model, model_args, pairs, tmpl, args.mask_config())
     with quiet(not progress): ref = None if args.reference in ("precompute", "copy") else load_model(ModelConfig(model_name_or_path=args.reference, dtype=model_args.dtype))
     curve = LiveCurve("DPO", keys=DPO_KEYS, show=live)
     callbacks = [curve] + stage_callbacks(args)
-    if select_records is None and args.select_data:
-        from toolft.train import load_records
-        select_records = load_records(args.select_data)
-    select = suite_selection(select_records, tok, tmpl, args, log=print if progress else None) if select_records else None
-    if select: callbacks.append(select)
+    if select := step_selection(args, tok, tmpl, select_records, progress): callbacks.append(select)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         t0 = time.time()
@@ -338,9 +298,7 @@ def train_dpo(args: DPOConfig,
                                    plain_lm_head=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head))
         setup = time.time() - t0
     model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)  # `select` has loaded its step's weights before the save
-    if select and trainer.is_world_process_zero():
-        (Path(args.output_dir) / "toolft_select.json").write_text(json.dumps({"chosen_step": select.chosen, "metric": args.select_metric,
-            "guards": list(args.select_guards), "tolerance": args.select_tolerance, "scores": select.scores}, indent=1) + "\n")
+    if select and trainer.is_world_process_zero(): save_selection(select, args)
     return DPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, int(trainer.state.num_input_tokens_seen),
                      stats, Path(args.output_dir), select.scores if select else [], select.chosen if select else None)
 

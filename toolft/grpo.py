@@ -20,7 +20,7 @@ from .masks import MaskConfig
 from .pairs import history
 from .evaluate import observe_call
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
-from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and_save
+from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, save_selection, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
@@ -185,8 +185,8 @@ GRPO_KEYS = ("reward", "rewards/format/mean", "rewards/decision/mean", "rewards/
 
 
 @dataclass
-class GRPOConfig(ToolftArguments, trl.GRPOConfig):
-    "TRL's `GRPOConfig`, plus toolft's fields (`ToolftArguments`) and the reward's"
+class GRPOConfig(ToolftArguments, SelectArguments, trl.GRPOConfig):
+    "TRL's `GRPOConfig`, plus toolft's fields (`ToolftArguments`, the step selection's `SelectArguments`) and the reward's"
     arguments: str = field(default="binary", metadata={"help": "argument reward: binary (exact, as BFCL checks) or partial (per-parameter credit)",
                                                        "choices": ["binary", "partial"]})
     weights: str | None = field(default=None, metadata={"help": "a YAML file of reward component -> weight (default: toolft.rewards.DEFAULT_WEIGHTS); "
@@ -269,6 +269,8 @@ class GRPOResult:
     scorer: RewardScorer
     output_dir: Path
     trainer: Any = None  # the `ToolftGRPOTrainer` (its last batch: `trainer.rollouts`, `trainer.samples`)
+    selection: list = field(default_factory=list)  # with `select_data`: every validation score ({"step", "seconds", metrics})
+    chosen_step: int | None = None  # the step whose weights the model has (None: the last, no selection)
 
 
 def annotated_calls(records: list[dict]) -> list[dict]:
@@ -290,6 +292,7 @@ def train_grpo(args: GRPOConfig,
                model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place
                callbacks: list = (),  # more `TrainerCallback`s (a `RewardDashboard` given here replaces the default one)
                extra_rewards: list = (),  # more `(TRL reward function, weight)` pairs beside toolft's components (`args.extra_rewards` adds module:attribute ones)
+               select_records: list[dict] | None = None,  # validation conversations the run's step is chosen on (default: read `args.select_data`; none: the last step)
               ) -> GRPOResult:
     "Reinforce the model on rollouts with executed tools, rewarded by toolft's components, with TRL's `GRPOTrainer`"
     from trl import get_peft_config
@@ -317,14 +320,13 @@ def train_grpo(args: GRPOConfig,
     args.reward_weights = weights
     with quiet(not progress): model = load_model(model_args) if model is None else model
     if args.call_row_only:
-        from accelerate.utils import is_peft_model
-        from toolft.dpo import call_start_tokens, train_head_rows  # DPO's one-row recipe, here moved by rewards instead of pairs
-        if get_peft_config(model_args) is not None or is_peft_model(model): raise ValueError("call_row_only trains one row of the full model's LM head: not with use_peft")
-        train_head_rows(model, call_start_tokens(annotated_calls(records), tmpl, args.mask_config()))
+        from toolft.dpo import call_row_model  # DPO's one-row recipe, here moved by rewards instead of pairs
+        call_row_model(model, model_args, annotated_calls(records), tmpl, args.mask_config())
     from toolft.dashboard import RewardDashboard  # the live view of a run (`52_dashboard`): per-component curves, the scored rollouts
     curve = LiveCurve("GRPO", keys=GRPO_KEYS, show=False)  # keeps the history; the dashboard draws
     dash = [] if not live or any(isinstance(c, RewardDashboard) for c in callbacks) else [RewardDashboard(scorer.weights)]
     cbs = [curve, *dash, *callbacks] + stage_callbacks(args)
+    if select := step_selection(args, tok, tmpl, select_records, progress): cbs.append(select)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         t0 = time.time()
@@ -332,8 +334,10 @@ def train_grpo(args: GRPOConfig,
                                     environment_factory=classes, peft_config=get_peft_config(model_args), callbacks=cbs,
                                     template=tmpl, schemas=schemas, scorer=scorer)
         setup = time.time() - t0
-    model, secs = train_and_save(trainer, args, model_args, "grpo", resume, progress)
-    return GRPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, len(rows), int(trainer.state.num_input_tokens_seen), scorer, Path(args.output_dir), trainer)
+    model, secs = train_and_save(trainer, args, model_args, "grpo", resume, progress)  # `select` has loaded its step's weights before the save
+    if select and trainer.is_world_process_zero(): save_selection(select, args)
+    return GRPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, len(rows), int(trainer.state.num_input_tokens_seen),
+                      scorer, Path(args.output_dir), trainer, select.scores if select else [], select.chosen if select else None)
 
 # %% ../nbs/51_grpo.ipynb #9d5e23ab
 def _runs(mask: list) -> list[tuple]:

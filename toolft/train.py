@@ -12,8 +12,9 @@ from transformers import TrainerCallback
 from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 
 # %% auto #0
-__all__ = ['ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records', 'loss_figure',
-           'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'SelectStep', 'quiet',
+__all__ = ['SELECT_KEYS', 'ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records',
+           'loss_figure', 'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'SelectStep',
+           'SelectArguments', 'guarded_gain', 'suite_selection', 'step_selection', 'save_selection', 'quiet',
            'tied_keys', 'train_and_save', 'start_run', 'prepare_once']
 
 # %% ../nbs/19_train.ipynb #60a16878
@@ -252,6 +253,75 @@ class SelectStep(TrainerCallback):
             for n, p in model.named_parameters():
                 if n in weights: p.copy_(weights[n])
         self.chosen = self.scores[i]["step"]
+
+# %% ../nbs/19_train.ipynb #876315f4
+@dataclass
+class SelectArguments:
+    "The fields that end a run on its best step (`SelectStep` scoring the evaluation suite: `suite_selection`), beside `ToolftArguments` in a stage's config"
+    select_data: str | None = field(default=None, metadata={"help": "validation conversations (canonical records .jsonl, or any form `toolft data` "
+        "reads) whose first replies the evaluation suite scores every `select_every` steps and before the first; the run ends on the best "
+        "step: the highest `select_metric` among steps whose `select_guards` stay within `select_tolerance` of the starting model's (none: "
+        "the starting weights; on resume, the weights resumed from). None: the last step, as TRL does"})
+    select_every: int = field(default=20, metadata={"help": "optimizer steps between the scores of `select_data`"})
+    select_metric: str = field(default="macro_f1", metadata={"help": "the evaluation metric the chosen step maximizes "
+        "(minimizes for a rate of unwanted replies: `toolft.evaluate.LOWER_IS_BETTER`)"})
+    select_guards: list[str] = field(default_factory=lambda: ["tool_selection", "arguments"], metadata={"help": "evaluation metrics "
+        "that may not be worse than the starting model's by more than `select_tolerance` at the chosen step (lower, or for a rate in "
+        "`toolft.evaluate.LOWER_IS_BETTER` such as unnecessary_call_rate, higher)"})
+    select_tolerance: float = field(default=0.005, metadata={"help": "how much worse than the starting model's value each guard may be"})
+
+    def __post_init__(self):
+        if self.select_every < 1: raise ValueError(f"select_every must be at least 1, got {self.select_every}")
+        guards = [self.select_guards] if isinstance(self.select_guards, str) else self.select_guards or []
+        self.select_guards = [g.strip() for x in guards for g in str(x).split(",") if g.strip()]  # a YAML list, "a,b", or the CLI's `--select_guards a,b`
+        if hasattr(super(), "__post_init__"): super().__post_init__()
+
+
+SELECT_KEYS = ("macro_f1", "tool_selection", "arguments", "format_validity", "tool_hallucination_rate", "unnecessary_call_rate")  # scored on validation besides the rule's own
+
+
+def guarded_gain(metric: str,  # maximized (minimized if it is in `lower_is_better`)
+                 guards: list,  # each may not get worse than the start by more than `tolerance`
+                 tolerance: float,
+                 lower_is_better=None):  # metrics where less is better (rates of unwanted replies); default `toolft.evaluate.LOWER_IS_BETTER`
+    "`SelectStep`'s rule: `new` replaces `best` when its `metric` is better and no guard is more than `tolerance` worse than `start`'s"
+    if lower_is_better is None: from toolft.evaluate import LOWER_IS_BETTER as lower_is_better
+    sign = lambda k: -1 if k in lower_is_better else 1  # compare every metric as "higher is better"
+    def better(start: dict, best: dict, new: dict) -> bool:
+        # a guard the start has no value for (e.g. tool selection on validation with no call turns) cannot be held: it is skipped
+        if any(start.get(g) is not None and (new.get(g) is None or sign(g) * (new[g] - start[g]) < -tolerance) for g in guards): return False
+        return new.get(metric) is not None and (best.get(metric) is None or sign(metric) * (new[metric] - best[metric]) > 0)
+    return better
+
+
+def suite_selection(records: list[dict],  # validation conversations (canonical records)
+                    tok, tmpl, args: SelectArguments, log=print) -> SelectStep:
+    "A `SelectStep` scoring the evaluation suite on the first replies of `records` (greedy, no tools executed) by `args.select_*`"
+    from toolft.evaluate import run_eval, HFGenerator, EvalConfig
+    cfg = EvalConfig(max_steps=1, first_turn_only=True, max_new_tokens=160, batch_size=50, seed=args.seed)
+    keys = tuple(dict.fromkeys((args.select_metric, *args.select_guards, *SELECT_KEYS)))
+    def score(model) -> dict:
+        m = run_eval(records, HFGenerator(model, tok, cfg.max_new_tokens, cfg.batch_size, args.seed), tmpl, None, cfg, progress=False).metrics()
+        missing = [k for k in keys if k not in m]
+        if missing: raise ValueError(f"select_metric / select_guards: {missing} are not evaluation metrics (those are: {', '.join(sorted(k for k, v in m.items() if isinstance(v, (int, float))))})")
+        return {k: m[k] for k in keys}
+    return SelectStep(score, args.select_every, guarded_gain(args.select_metric, args.select_guards, args.select_tolerance), log=log)
+
+
+def step_selection(args: SelectArguments, tok, tmpl,
+                   records: list[dict] | None = None,  # validation conversations (default: read `args.select_data`)
+                   progress: bool = True) -> SelectStep | None:
+    "The run's `suite_selection` callback, or None when there is nothing to select on (the run ends on its last step)"
+    if records is None and args.select_data: records = load_records(args.select_data)
+    return suite_selection(records, tok, tmpl, args, log=print if progress else None) if records else None
+
+
+def save_selection(select: SelectStep, args: SelectArguments) -> Path:
+    "`toolft_select.json` beside the saved model: the chosen step, the rule, every score"
+    path = Path(args.output_dir) / "toolft_select.json"
+    path.write_text(json.dumps({"chosen_step": select.chosen, "metric": args.select_metric, "guards": list(args.select_guards),
+                                "tolerance": args.select_tolerance, "scores": select.scores}, indent=1) + "\n")
+    return path
 
 # %% ../nbs/19_train.ipynb #98621ead
 import contextlib, warnings
