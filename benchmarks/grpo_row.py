@@ -37,7 +37,7 @@ def main(argv=None):
     ap.add_argument("--temperature", type=float, default=1.0)
     ap.add_argument("--generations", type=int, default=8)
     ap.add_argument("--batch", type=int, default=32, help="rollouts per step (batch / generations prompts)")
-    ap.add_argument("--full-model", action="store_true", help="the control: every weight trains (no call_row_only), the rest of the recipe unchanged")
+    ap.add_argument("--full-model", action="store_true", help="the control: every weight trains (no call_row_only), the rest of the recipe unchanged; give it a full-model --lr (session 38: 2e-5; the default 3e-3 is the row's)")
     ap.add_argument("--select", type=int, default=0, help="validation conversations the run's best step is chosen on (0: the last step)")
     ap.add_argument("--select-every", type=int, default=20)
     ap.add_argument("--select-tolerance", type=float, default=0.005)

@@ -328,6 +328,10 @@ def train_command(argv: list[str]) -> int:
         print(e); print(f"{cfg.data}: invalid input, nothing trained (`toolft {'pairs' if argv[0] in ('dpo', 'reward') else 'masks'} check` lists the problems)"); return 1
     if int(os.environ.get("RANK", "0")) != 0: return 0  # several processes: the main one reports
     print(f"{argv[0]}: {res.steps} steps, {res.tokens} tokens in {res.seconds:.0f} s; model, tokenizer and the resolved run file in {res.output_dir}")
+    if getattr(res, "chosen_step", None) is not None:  # select_data: the saved model is the chosen step's, not the last
+        where = f"guards {', '.join(cfg.select_guards) or 'none'}; every score in {Path(res.output_dir) / 'toolft_select.json'}"
+        if res.chosen_step == res.selection[0]["step"]: print(f"{argv[0]}: no step beat the starting model within the guards by {cfg.select_metric}: the model has the starting weights ({where})")
+        else: print(f"{argv[0]}: the model is step {res.chosen_step}'s, the best of {len(res.selection)} validation scores by {cfg.select_metric} ({where})")
     if argv[0] == "reward" and res.eval_accuracy:
         acc = res.eval_accuracy
         print(f"reward: held-out pair accuracy {acc['accuracy']:.3f} on {acc['n']} pairs (" + ", ".join(f"{t} {v:.2f}" for t, v in acc["by_type"].items()) + ")")
