@@ -14,7 +14,7 @@ from trl import ModelConfig
 from .templates import ChatTemplate, RenderError, load_tokenizer
 from .masks import MaskConfig
 from .pairs import pair_tokens, read_pairs
-from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, save_selection, save_config, quiet, train_and_save
+from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, save_config, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['DPO_KEYS', 'TOKENIZED', 'ANCHOR_KEYS', 'DPOConfig', 'PairStats', 'dpo_dataset', 'add_plain_lm_head', 'AnchorCollator',
@@ -297,8 +297,7 @@ def train_dpo(args: DPOConfig,
                                    peft_config=get_peft_config(model_args), callbacks=callbacks,
                                    plain_lm_head=not (torch.cuda.is_available() if args.fused_lm_head is None else args.fused_lm_head))
         setup = time.time() - t0
-    model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)  # `select` has loaded its step's weights before the save
-    if select and trainer.is_world_process_zero(): save_selection(select, args)
+    model, secs = train_and_save(trainer, args, model_args, "dpo", resume, progress)  # `select` has loaded its step's weights (and written toolft_select.json) before the save
     return DPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, int(trainer.state.num_input_tokens_seen),
                      stats, Path(args.output_dir), select.scores if select else [], select.chosen if select else None)
 

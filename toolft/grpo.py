@@ -20,7 +20,7 @@ from .masks import MaskConfig
 from .pairs import history
 from .evaluate import observe_call
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
-from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, save_selection, quiet, train_and_save
+from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['RESERVED', 'GRPO_KEYS', 'ToolEnvironment', 'tool_source', 'one_registry', 'environment_key', 'environment_class',
@@ -334,8 +334,7 @@ def train_grpo(args: GRPOConfig,
                                     environment_factory=classes, peft_config=get_peft_config(model_args), callbacks=cbs,
                                     template=tmpl, schemas=schemas, scorer=scorer)
         setup = time.time() - t0
-    model, secs = train_and_save(trainer, args, model_args, "grpo", resume, progress)  # `select` has loaded its step's weights before the save
-    if select and trainer.is_world_process_zero(): save_selection(select, args)
+    model, secs = train_and_save(trainer, args, model_args, "grpo", resume, progress)  # `select` has loaded its step's weights (and written toolft_select.json) before the save
     return GRPOResult(model, tok, tmpl, curve.history, secs, setup, trainer.state.global_step, len(rows), int(trainer.state.num_input_tokens_seen),
                       scorer, Path(args.output_dir), trainer, select.scores if select else [], select.chosen if select else None)
 

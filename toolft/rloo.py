@@ -14,7 +14,7 @@ from .templates import ChatTemplate
 from .masks import MaskConfig
 from .pairs import history
 from .rewards import GOLD_COLUMN, RewardScorer, decision_points, trl_rewards, read_weights, publish_samples
-from .train import ToolftArguments, LiveCurve, stage_callbacks, quiet, train_and_save
+from .train import ToolftArguments, SelectArguments, LiveCurve, stage_callbacks, step_selection, quiet, train_and_save
 
 # %% auto #0
 __all__ = ['RLOO_KEYS', 'REWARDS', 'rloo_rows', 'RLOOConfig', 'ToolftRLOOTrainer', 'RLOOResult', 'reward_functions', 'train_rloo']
@@ -39,8 +39,8 @@ REWARDS = ("programmatic", "reward-model", "both")
 
 
 @dataclass
-class RLOOConfig(ToolftArguments, trl.RLOOConfig):
-    "TRL's `RLOOConfig`, plus toolft's fields (`ToolftArguments`) and the reward's"
+class RLOOConfig(ToolftArguments, SelectArguments, trl.RLOOConfig):
+    "TRL's `RLOOConfig`, plus toolft's fields (`ToolftArguments`, the step selection's `SelectArguments`) and the reward's"
     reward: str = field(default="programmatic", metadata={"help": "programmatic: toolft's components; reward-model: a trained reward model; both", "choices": list(REWARDS)})
     reward_model: str | None = field(default=None, metadata={"help": "a reward model directory (`toolft train reward`), for reward: reward-model or both"})
     reward_model_weight: float = field(default=1.0, metadata={"help": "the reward model's weight beside the components (reward: both)"})
@@ -95,6 +95,8 @@ class RLOOResult:
     reward_funcs: list  # what rewarded the run, as TRL logs them
     output_dir: Path
     trainer: Any = None  # the `ToolftRLOOTrainer` (its last scored batch: `trainer.samples`)
+    selection: list = field(default_factory=list)  # with `select_data`: every validation score ({"step", "seconds", metrics})
+    chosen_step: int | None = None  # the step whose weights the model has (None: the last, no selection)
 
 
 def reward_functions(args: RLOOConfig, tmpl: ChatTemplate, tools=None) -> tuple[list, list, RewardScorer | None]:
@@ -118,6 +120,7 @@ def train_rloo(args: RLOOConfig,
                progress: bool = True,
                model=None,  # a model already in memory (e.g. `SFTResult.model`), trained in place
                callbacks: list = (),  # more `TrainerCallback`s
+               select_records: list[dict] | None = None,  # validation conversations (default: read `args.select_data`; none: no selection)
               ) -> RLOOResult:
     "Reinforce one reply per decision point with TRL's `RLOOTrainer`, rewarded by toolft's components and/or a reward model"
     from datasets import Dataset
@@ -141,10 +144,11 @@ def train_rloo(args: RLOOConfig,
         from toolft.dashboard import RewardDashboard
         if not any(isinstance(c, RewardDashboard) for c in callbacks): dash = [RewardDashboard(scorer.weights, title="RLOO rewards")]
     cbs = [curve, *dash, *callbacks] + stage_callbacks(args)
+    if select := step_selection(args, tok, tmpl, select_records, progress): cbs.append(select)
     if not progress: args.disable_tqdm = True
     with quiet(not progress):
         trainer = ToolftRLOOTrainer(model=model, reward_funcs=funcs, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,
                                     peft_config=get_peft_config(model_args), callbacks=cbs, scorer=scorer)
-    model, secs = train_and_save(trainer, args, model_args, "rloo", resume, progress)
+    model, secs = train_and_save(trainer, args, model_args, "rloo", resume, progress)  # `select` has loaded its step's weights (and written toolft_select.json) before the save
     return RLOOResult(model, tok, tmpl, curve.history, secs, trainer.state.global_step, len(rows), int(trainer.state.num_input_tokens_seen),
-                      funcs, Path(args.output_dir), trainer)
+                      funcs, Path(args.output_dir), trainer, select.scores if select else [], select.chosen if select else None)

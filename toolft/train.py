@@ -14,8 +14,8 @@ from .masks import MaskConfig, THINK, THINK_FORMATS, MULTITURN
 # %% auto #0
 __all__ = ['SELECT_KEYS', 'ToolftArguments', 'parse_config', 'config_dict', 'save_config', 'load_config', 'load_records',
            'loss_figure', 'plotly_bundle', 'LiveCurve', 'TimeBudget', 'ThreadCallback', 'stage_callbacks', 'SelectStep',
-           'SelectArguments', 'guarded_gain', 'suite_selection', 'step_selection', 'save_selection', 'quiet',
-           'tied_keys', 'train_and_save', 'start_run', 'prepare_once']
+           'SelectArguments', 'guarded_gain', 'suite_selection', 'step_selection', 'quiet', 'tied_keys',
+           'train_and_save', 'start_run', 'prepare_once']
 
 # %% ../nbs/19_train.ipynb #60a16878
 @dataclass
@@ -212,13 +212,14 @@ def stage_callbacks(args) -> list:
 
 # %% ../nbs/19_train.ipynb #a216b35a
 class SelectStep(TrainerCallback):
-    "Scores the model every `every` steps and before the first; when training ends, the model has the weights of the best-scored step (the starting model's if none beats it)"
+    "Scores the model every `every` steps and before the first; when training ends, the model has the weights of the best-scored step (the starting model's if none beats it), and `toolft_select.json` in the run's `output_dir` says which"
     def __init__(self, score,  # model -> {metric: value}, e.g. the evaluation suite on validation conversations
                  every: int,  # optimizer steps between scores
                  better,  # (start, best, new) -> whether `new` replaces `best`; `start`: the starting model's scores
-                 log=print):  # one line per score (None: quiet)
+                 log=print,  # one line per score (None: quiet)
+                 rule: dict | None = None):  # what `better` is, for `toolft_select.json` (e.g. its metric, guards and tolerance)
         if every < 1: raise ValueError(f"every must be at least 1 step, got {every}")
-        self.score, self.every, self.better, self.log = score, every, better, log
+        self.score, self.every, self.better, self.log, self.rule = score, every, better, log, rule or {}
         self.scores, self.best, self.chosen = [], None, None  # every score ({"step", "seconds", metrics}); (step, weights); the step ended on
 
     def _take(self, step: int, model):
@@ -253,6 +254,14 @@ class SelectStep(TrainerCallback):
             for n, p in model.named_parameters():
                 if n in weights: p.copy_(weights[n])
         self.chosen = self.scores[i]["step"]
+        # written before the trainer's caller saves the model there, so every stage that appends this callback gets the file
+        if getattr(args, "output_dir", None) and state.is_world_process_zero: self.save(Path(args.output_dir) / "toolft_select.json")
+
+    def save(self, path: Path) -> Path:
+        "The chosen step, the rule and every score, as JSON"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"chosen_step": self.chosen, **self.rule, "scores": self.scores}, indent=1) + "\n")
+        return path
 
 # %% ../nbs/19_train.ipynb #876315f4
 @dataclass
@@ -305,7 +314,8 @@ def suite_selection(records: list[dict],  # validation conversations (canonical 
         missing = [k for k in keys if k not in m]
         if missing: raise ValueError(f"select_metric / select_guards: {missing} are not evaluation metrics (those are: {', '.join(sorted(k for k, v in m.items() if isinstance(v, (int, float))))})")
         return {k: m[k] for k in keys}
-    return SelectStep(score, args.select_every, guarded_gain(args.select_metric, args.select_guards, args.select_tolerance), log=log)
+    return SelectStep(score, args.select_every, guarded_gain(args.select_metric, args.select_guards, args.select_tolerance), log=log,
+                      rule={"metric": args.select_metric, "guards": list(args.select_guards), "tolerance": args.select_tolerance})
 
 
 def step_selection(args: SelectArguments, tok, tmpl,
@@ -316,12 +326,6 @@ def step_selection(args: SelectArguments, tok, tmpl,
     return suite_selection(records, tok, tmpl, args, log=print if progress else None) if records else None
 
 
-def save_selection(select: SelectStep, args: SelectArguments) -> Path:
-    "`toolft_select.json` beside the saved model: the chosen step, the rule, every score"
-    path = Path(args.output_dir) / "toolft_select.json"
-    path.write_text(json.dumps({"chosen_step": select.chosen, "metric": args.select_metric, "guards": list(args.select_guards),
-                                "tolerance": args.select_tolerance, "scores": select.scores}, indent=1) + "\n")
-    return path
 
 # %% ../nbs/19_train.ipynb #98621ead
 import contextlib, warnings
