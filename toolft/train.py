@@ -325,8 +325,6 @@ def step_selection(args: SelectArguments, tok, tmpl,
     if records is None and args.select_data: records = load_records(args.select_data)
     return suite_selection(records, tok, tmpl, args, log=print if progress else None) if records else None
 
-
-
 # %% ../nbs/19_train.ipynb #98621ead
 import contextlib, warnings
 
