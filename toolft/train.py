@@ -226,7 +226,9 @@ class SelectStep(TrainerCallback):
         import torch
         was, t0 = model.training, time.time()
         model.eval()
-        with torch.no_grad(): m = dict(self.score(model))
+        # a score may seed torch (`HFGenerator` does): the run's random stream goes on as if no score had been taken, so a run that
+        # selects samples the same rollouts and batches as one that does not, up to its chosen step
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())), torch.no_grad(): m = dict(self.score(model))
         model.train(was)
         row = {"step": step, "seconds": round(time.time() - t0, 2)} | m
         start = self.scores[0] if self.scores else row
