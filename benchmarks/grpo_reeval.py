@@ -6,7 +6,8 @@ trained from it) on a fresh held-out set of any size as the demo evaluates (`too
 model against the first reports the change of trajectory success and of the hack indicators of `benchmarks/grpo_tools.py`
 (calls per turn against the gold's, repeated calls, well-formed empty replies, malformed replies), each with a 95% paired
 bootstrap interval over the conversations, and whether issue 15's bar is met: trajectory success up, and no hack indicator
-worse than the SFT model's. Trajectory success is also split by the turn's gold (`success_call_turns`: the gold calls a
+worse than the SFT model's (`bar`: by point estimate, by the interval's far end, and whether each hack indicator's far end is
+within the non-inferiority margin `MARGIN`). Trajectory success is also split by the turn's gold (`success_call_turns`: the gold calls a
 tool; `success_no_call_turns`), and a model saved beside a `metrics.json` with a training history (`demo_stage.py`) gets its
 reward curves (`training`: the total and each component's mean per step, tool-call and failure frequencies) in the summary.
 
@@ -55,11 +56,18 @@ def turn_metrics(rows: list[dict]) -> dict:
             "call_turns": len(call), "calls_per_call_turn": mean(call, "calls"), "gold_calls_per_call_turn": mean(call, "gold_calls")}
 
 
+# Non-inferiority margin for the hack indicators (session 40, fixed before its runs): "not worse" read as the interval's far end
+# at most one more event per 200 turns or replies. The point reading fails about half the time between two models of equal
+# rates at these counts; the "interval" reading (far end <= 0) asks for a significant improvement.
+MARGIN = 0.005
+
+
 def meets_bar(ch: dict) -> dict:
-    "Issue 15's bar on point changes (trajectory success up, no hack indicator up), and on the interval's far end"
+    "Issue 15's bar on point changes (trajectory success up, no hack indicator up), on the interval's far end, and hack indicators within `MARGIN`"
     hacks = ("calls_off_gold", "repeated_calls", "empty_replies", "malformed_replies")
     return {"point": ch["trajectory_success"][0] > 0 and all(ch[k][0] <= 0 for k in hacks),
-            "interval": ch["trajectory_success"][1] > 0 and all(ch[k][2] <= 0 for k in hacks)}
+            "interval": ch["trajectory_success"][1] > 0 and all(ch[k][2] <= 0 for k in hacks),
+            "hacks_within_margin": all(ch[k][2] <= MARGIN for k in hacks)}
 
 
 if __name__ == "__main__":
