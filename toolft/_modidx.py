@@ -233,6 +233,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'toolft.evaluate.Generator.__call__': ('eval.html#generator.__call__', 'toolft/evaluate.py'),
                                  'toolft.evaluate.HFGenerator': ('eval.html#hfgenerator', 'toolft/evaluate.py'),
                                  'toolft.evaluate.HFGenerator.__call__': ('eval.html#hfgenerator.__call__', 'toolft/evaluate.py'),
+                                 'toolft.evaluate.HFGenerator._generate': ('eval.html#hfgenerator._generate', 'toolft/evaluate.py'),
                                  'toolft.evaluate.ReportFrame': ('eval.html#reportframe', 'toolft/evaluate.py'),
                                  'toolft.evaluate.ReportFrame.__init__': ('eval.html#reportframe.__init__', 'toolft/evaluate.py'),
                                  'toolft.evaluate.ReportFrame.__repr__': ('eval.html#reportframe.__repr__', 'toolft/evaluate.py'),

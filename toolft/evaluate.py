@@ -40,27 +40,33 @@ class HFGenerator:
 
     def __call__(self, prompts: list[str]) -> list[str]:
         import torch
-        tok, out = self.tokenizer, []
+        tok = self.tokenizer
         stops = ({tok.eos_token_id} | {tok.convert_tokens_to_ids(s) for s in self.stop_tokens}) - {None, tok.unk_token_id}
         pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
         self.model.eval()  # generation in train mode (dropout, no cache) degenerates
-        torch.manual_seed(self.seed)
         side, tok.padding_side = tok.padding_side, "left"
-        try:
-            for i in range(0, len(prompts), self.batch_size):
-                enc = tok(prompts[i:i + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
-                if self.threads: self.threads.begin()
-                with torch.no_grad():
-                    sampling = dict(do_sample=True, temperature=self.temperature, top_k=0) if self.temperature > 0 else dict(do_sample=False)
-                    g = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, eos_token_id=sorted(stops), pad_token_id=pad, **sampling)
-                if self.threads: self.threads.end(g.shape[1] - enc["input_ids"].shape[1])
-                for row in g[:, enc["input_ids"].shape[1]:].tolist():
-                    cut = next((j for j, t in enumerate(row) if t in stops), None)
-                    row = row if cut is None else row[:cut + 1]
-                    out.append(tok.decode([t for t in row if t != pad or t in stops]))
-        finally:
-            tok.padding_side = side
-            if self.threads: self.threads.settle()  # not left on a measurement's count
+        # Seeded in a fork of torch's random state: a caller's stream (a training run scoring mid-run) goes on untouched
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+            torch.manual_seed(self.seed)
+            try: return self._generate(prompts, stops, pad)
+            finally:
+                tok.padding_side = side
+                if self.threads: self.threads.settle()  # not left on a measurement's count
+
+    def _generate(self, prompts, stops, pad):
+        import torch
+        tok, out = self.tokenizer, []
+        for i in range(0, len(prompts), self.batch_size):
+            enc = tok(prompts[i:i + self.batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+            if self.threads: self.threads.begin()
+            with torch.no_grad():
+                sampling = dict(do_sample=True, temperature=self.temperature, top_k=0) if self.temperature > 0 else dict(do_sample=False)
+                g = self.model.generate(**enc, max_new_tokens=self.max_new_tokens, eos_token_id=sorted(stops), pad_token_id=pad, **sampling)
+            if self.threads: self.threads.end(g.shape[1] - enc["input_ids"].shape[1])
+            for row in g[:, enc["input_ids"].shape[1]:].tolist():
+                cut = next((j for j, t in enumerate(row) if t in stops), None)
+                row = row if cut is None else row[:cut + 1]
+                out.append(tok.decode([t for t in row if t != pad or t in stops]))
         return out
 
 # %% ../nbs/32_eval.ipynb #04862605
