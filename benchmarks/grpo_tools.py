@@ -44,7 +44,8 @@ KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format
 
 def metrics_of(res) -> dict:
     "The experiment's numbers from an `EvalResult` (whole trajectories)"
-    m = res.metrics()
+    from toolft.evaluate import step_means
+    m, every = res.metrics(), step_means(res)
     trajs = [t for t in res.trajectories if t.steps]
     calls = [[(c["name"], json.dumps(c["arguments"], sort_keys=True)) for s in t.steps for c in s["parsed"].calls] for t in trajs]
     gold = [sum(len(g.acceptable or g.calls) for g in t.golds) for t in trajs]
@@ -56,7 +57,9 @@ def metrics_of(res) -> dict:
             "trajectory_success": m["trajectory"]["success"], "calls_per_turn": round(sum(map(len, calls)) / len(trajs), 4),
             "gold_calls_per_turn": round(sum(gold) / len(trajs), 4), "empty_replies": round(len(empty) / replies, 4),
             "malformed_replies": round(len(malformed) / replies, 4),
-            "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs)}
+            "repeated_calls": round(sum(len(c) - len(set(c)) for c in calls) / len(trajs), 4), "n": len(trajs),
+            # issue 16's comparison metrics: first replies calling a tool not offered; grounding and correctness over every reply
+            "tool_hallucination_rate": m["tool_hallucination_rate"], **{k: every[k] for k in ("grounding", "correctness")}}
 
 
 def arg_parser() -> argparse.ArgumentParser:
