@@ -817,6 +817,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'toolft.tools.ToolRegistry.subset': ('tools.html#toolregistry.subset', 'toolft/tools.py'),
                               'toolft.tools.ToolRegistry.validate_call': ('tools.html#toolregistry.validate_call', 'toolft/tools.py'),
                               'toolft.tools._exec_in_child': ('tools.html#_exec_in_child', 'toolft/tools.py'),
+                              'toolft.tools._import_here_too': ('tools.html#_import_here_too', 'toolft/tools.py'),
                               'toolft.tools._schema_errors': ('tools.html#_schema_errors', 'toolft/tools.py'),
                               'toolft.tools.derive_schemas': ('tools.html#derive_schemas', 'toolft/tools.py'),
                               'toolft.tools.import_attr': ('tools.html#import_attr', 'toolft/tools.py'),

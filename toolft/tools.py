@@ -208,8 +208,19 @@ def import_attr(spec: str,  # `module:attribute`
     "The object `module:attribute` names; a `ValueError` naming the option and the spec when it names none"
     if not isinstance(spec, str) or ":" not in spec: raise ValueError(f"{what}: expected module:attribute, got {spec!r}")
     mod, attr = spec.split(":", 1)
-    try: return getattr(importlib.import_module(mod), attr)
+    try: return getattr(_import_here_too(mod), attr)
     except (ImportError, AttributeError) as e: raise ValueError(f"{what} {spec}: {e}") from None
+
+
+def _import_here_too(mod: str):
+    "Import `mod`, from the working directory too: `toolft` runs as a console script, whose `sys.path` lacks it (`python -m` has it)"
+    import sys
+    try: return importlib.import_module(mod)
+    except ModuleNotFoundError as e:
+        here = str(Path.cwd())
+        if e.name != mod.split(".")[0] or here in sys.path or "" in sys.path: raise
+        sys.path.append(here)  # after the installed packages: a file here cannot shadow one of them
+        return importlib.import_module(mod)
 
 
 # %% ../nbs/01_tools.ipynb #bd47af70
