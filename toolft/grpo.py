@@ -234,6 +234,12 @@ class ToolftGRPOTrainer(GRPOTrainer):
         completions, mode = out[3], "train" if self.model.training else "eval"
         self.rollouts = {"prompts": prompts, "prompt_ids": out[0], "completion_ids": out[1], "tool_mask": out[2], "completions": completions,
                          "environments": list(getattr(self, "_batch_environments", [None] * len(prompts)))}  # the last batch, for `rollout_violations`
+        if not getattr(self, "contract_checked", False) and any(_round_ends(c) for c in completions):
+            self.contract_checked, self.contract_violations = True, rollout_violations(self)  # once, on the first batch with tool rounds
+            if self.contract_violations:
+                warnings.warn(f"toolft: these rollouts break the rollout contract ({len(self.contract_violations)} places in the first batch with tool rounds; "
+                              f"the first: {self.contract_violations[0]}). TRL's tool loop continues from the ids it generated, so a template that "
+                              "renders earlier turns differently (Qwen3 drops an empty reasoning block) trains the policy on contexts it is never served")
         if self.tools:
             obs = [m.get("content") for c in completions if isinstance(c, list) for m in c if isinstance(m, dict) and m.get("role") == "tool"]
             n = self.accelerator.gather(torch.tensor([len(obs), sum(failed(o if isinstance(o, str) else str(o)) for o in obs)], device=self.accelerator.device).view(1, 2)).sum(0)
