@@ -234,7 +234,7 @@ class ToolftGRPOTrainer(GRPOTrainer):
         completions, mode = out[3], "train" if self.model.training else "eval"
         self.rollouts = {"prompts": prompts, "prompt_ids": out[0], "completion_ids": out[1], "tool_mask": out[2], "completions": completions,
                          "environments": list(getattr(self, "_batch_environments", [None] * len(prompts)))}  # the last batch, for `rollout_violations`
-        if not getattr(self, "contract_checked", False) and any(_round_ends(c) for c in completions):
+        if not getattr(self, "contract_checked", False) and any(isinstance(c, list) and _round_ends(c) for c in completions):
             self.contract_checked, self.contract_violations = True, rollout_violations(self)  # once, on the first batch with tool rounds
             if self.contract_violations:
                 warnings.warn(f"toolft: these rollouts break the rollout contract ({len(self.contract_violations)} places in the first batch with tool rounds; "
