@@ -226,7 +226,7 @@ class SelectStep(TrainerCallback):
         import torch
         was, t0 = model.training, time.time()
         model.eval()
-        # a score may seed torch (`HFGenerator` does): the run's random stream goes on as if no score had been taken, so a run that
+        # a score may seed torch (a user's score function; `HFGenerator` keeps its seed in its own fork): the run's random stream goes on as if no score had been taken, so a run that
         # selects samples the same rollouts and batches as one that does not, up to its chosen step
         with torch.random.fork_rng(devices=range(torch.cuda.device_count())), torch.no_grad(): m = dict(self.score(model))
         model.train(was)
