@@ -7,8 +7,14 @@ greedy decoding, then N = 1, 2, 4, 8, 16 samples at `--temperature` per step, ke
 Cost: generated tokens per evaluated turn (all N samples; independent of the machine's load) and wall seconds.
 
     .venv/bin/python benchmarks/best_of_n.py --sft-from runs/grpo_auto800 --seeds 0 -o runs/best_of_n
+    # session 41 (34_bestofn), per seed K, on the comparison's SFT models and the reward model its RLOO run trained:
+    .venv/bin/python benchmarks/best_of_n.py --sft-from runs/s41/compare --seeds K --ns 1,2,4,8,16 --select verifier,reward-model \
+        --reward-model runs/s41/compare/seedK/rm --eval 200 --threads 1 -o runs/s41/best_of_n
 
 Writes OUT/seed<k>/metrics.json, OUT/summary.json and OUT/best_of_n.html (metrics against N, one line per selector).
+`--export OUT FILE` gathers every seed's rows and commands into one results file (what `nbs/34_bestofn.ipynb` reads):
+
+    .venv/bin/python benchmarks/best_of_n.py --export runs/s41/best_of_n benchmarks/results/best_of_n_seeds.json
 """
 import argparse, json, os, statistics, sys, time
 from pathlib import Path
@@ -95,6 +101,21 @@ def summarize(out: Path) -> dict:
     return summary
 
 
+def export(out: Path, path: Path) -> dict:
+    "Every seed's rows (greedy, sampled@1, SELECTOR@N) and the command that made them, in one JSON file"
+    runs = seed_metrics(out)
+    def command(args: dict, seed) -> str:
+        flags = [f"--{k.replace('_', '-')} {v}" for k, v in args.items() if k not in ("seeds", "out") and v is not None]
+        return " ".join(["benchmarks/best_of_n.py", *flags, f"--seeds {seed}", f"-o {args['out']}"])
+    data = {"source": str(out), "seeds": {s: {k: v for k, v in r.items() if k != "args"} for s, r in runs.items()},
+            "commands": {s: command(r["args"], s) for s, r in runs.items()}, "sft_models": {s: f"{r['args']['sft_from']}/seed{s}/sft" for s, r in runs.items()},
+            "reward_models": {s: r["args"].get("reward_model") for s, r in runs.items()}}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {path}: seeds {sorted(runs)}, rows {sorted(next(iter(data['seeds'].values())))}")
+    return data
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--summarize"]: summarize(Path(sys.argv[2]))
+    elif sys.argv[1:2] == ["--export"]: export(Path(sys.argv[2]), Path(sys.argv[3]))
     else: main()

@@ -36,6 +36,9 @@ def demo_run(m: dict, wall: str | None) -> dict:
             "grpo": {x: t["grpo"][x] for x in ("steps", "seconds")},
             "first_replies": {s: {x: r.get(x) for x in FIRST + ("unnecessary_call_rate",)} for s, r in m["first_replies"].items()},
             "trajectory_success": {s: r["trajectory"]["success"] for s, r in m["stages"].items()},
+            # issue 16: every stage of metrics.json carries the same metric keys, and whole conversations give grounding and correctness
+            "stage_keys": {s: sorted(r) for s, r in m["stages"].items()},
+            "every_reply": {s: {x: r["all_replies"].get(x) for x in ("grounding", "correctness", "arguments")} for s, r in m["stages"].items()},
             "evaluation_seconds": {f"{e['model']} on {e['on']}": e["seconds"] for e in m.get("evaluations", [])},
             "threads": {k: [r["chose"] for r in rows] for k, rows in m.get("threads", {}).items()}}
 

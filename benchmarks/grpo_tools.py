@@ -17,11 +17,17 @@ Per seed:
     .venv/bin/python benchmarks/grpo_tools.py --method rloo --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare   # RLOO, same start
     .venv/bin/python benchmarks/grpo_tools.py --method rloo --reward reward-model --reward-model auto --sft-from runs/grpo_auto800 --seeds 0 -o runs/compare
 
-The comparison of issue 16 (nbs/59_compare.ipynb; every stage from the same SFT models, seeds 0-2):
+The comparison of issue 16 (nbs/59_compare.ipynb; every stage from the same SFT model of its seed, seeds 0-2; session 41),
+per seed K, the first command training the SFT model the others reuse:
 
-    .venv/bin/python benchmarks/grpo_tools.py --method dpo --steps 200 --lr 5e-5 --beta 0.1 --sft-from runs/grpo_auto_s200 --seeds 1 -o runs/compare
-    .venv/bin/python benchmarks/grpo_tools.py --method base|best-of-n --sft-from runs/grpo_auto_s200 --seeds 1 -o runs/compare
-    .venv/bin/python benchmarks/grpo_tools.py --export runs/compare benchmarks/results/compare.json   # what the notebook reads
+    C="--sft-from runs/s41/compare --sft-steps 800 --threads 1 --seeds K -o runs/s41/compare"
+    .venv/bin/python benchmarks/grpo_tools.py --method base $C
+    .venv/bin/python benchmarks/grpo_tools.py --method best-of-n $C
+    .venv/bin/python benchmarks/grpo_tools.py --method dpo --steps 200 --lr 5e-5 --beta 0.1 $C
+    .venv/bin/python benchmarks/grpo_tools.py --method rloo --lr 5e-5 $C
+    .venv/bin/python benchmarks/grpo_tools.py --method rloo --reward reward-model --reward-model auto --lr 5e-5 $C
+    .venv/bin/python benchmarks/grpo_tools.py --steps 60 --lr 1e-4 $C
+    .venv/bin/python benchmarks/grpo_tools.py --export runs/s41/compare benchmarks/results/compare.json   # what the notebook reads
 
 With `--method rloo` (toolft.rloo: one reply per decision point, no tool loop in training) the same SFT model and held-out set
 are used, and the stage is added to OUT/seed<k>/metrics.json beside the ones already there (the SFT numbers are reused when the

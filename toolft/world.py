@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_world.ipynb #c17c7688
 from __future__ import annotations
-import ast, datetime as dt, hashlib, json, math, operator, random, re
+import ast, datetime as dt, hashlib, json, math, operator, random, re, warnings
 from collections import Counter
 from typing import Callable, Iterable
 from .records import RecordError, normalize, result_value, turns_of
@@ -122,7 +122,10 @@ def calculate(expression: str) -> dict:
         expression: The expression, using numbers, + - * / // % ** and parentheses, e.g. "(12.5 + 3) * 4".
     """
     if len(expression) > 200: raise ValueError("expression too long (200 characters at most)")
-    try: tree = ast.parse(expression.strip(), mode="eval")
+    try:
+        with warnings.catch_warnings():  # a model's "3x" or "1and 2" is a SyntaxWarning Python prints to stderr: make it the error it is here
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError: raise ValueError(f"invalid expression {expression!r}: use numbers, + - * / // % ** and parentheses") from None
     try: return {"result": _num(_arith(tree.body), 6)}
     except OverflowError: raise ValueError("result too large") from None
