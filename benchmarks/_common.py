@@ -26,3 +26,10 @@ def spread_bars(fig, summary: dict, **where):
         fig.add_bar(name=stage, x=ks, y=[s[k]["mean"] for k in ks], **where,
                     error_y=dict(type="data", symmetric=False, array=[s[k]["max"] - s[k]["mean"] for k in ks], arrayminus=[s[k]["mean"] - s[k]["min"] for k in ks]))
     return fig
+
+
+def command_of(script: str, parser, args: dict, seed) -> str:
+    "The command line that ran one seed, from the args its metrics.json recorded: the flags that differ from `parser`'s defaults"
+    flags = [f"{act.option_strings[-1]} {args[act.dest]}" for act in parser._actions
+             if act.dest not in ("help", "seeds", "out") and act.dest in args and args[act.dest] != act.default]
+    return " ".join([script, *flags, f"--seeds {seed}", f"-o {args.get('out')}"])

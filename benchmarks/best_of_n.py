@@ -20,13 +20,13 @@ import argparse, json, os, statistics, sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import seed_metrics
+from _common import seed_metrics, command_of
 from grpo_tools import metrics_of  # the same numbers as the GRPO experiment
 
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "empty_replies", "repeated_calls")
 
 
-def main(argv=None):
+def arg_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--sft-from", default="runs/grpo_auto800", help="DIR/seed<k>/sft: the SFT models")
@@ -37,7 +37,11 @@ def main(argv=None):
     ap.add_argument("--eval", type=int, default=100)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("-o", "--out", default="runs/best_of_n")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    a = arg_parser().parse_args(argv)
 
     import torch
     torch.set_num_threads(a.threads)
@@ -104,11 +108,8 @@ def summarize(out: Path) -> dict:
 def export(out: Path, path: Path) -> dict:
     "Every seed's rows (greedy, sampled@1, SELECTOR@N) and the command that made them, in one JSON file"
     runs = seed_metrics(out)
-    def command(args: dict, seed) -> str:
-        flags = [f"--{k.replace('_', '-')} {v}" for k, v in args.items() if k not in ("seeds", "out") and v is not None]
-        return " ".join(["benchmarks/best_of_n.py", *flags, f"--seeds {seed}", f"-o {args['out']}"])
     data = {"source": str(out), "seeds": {s: {k: v for k, v in r.items() if k != "args"} for s, r in runs.items()},
-            "commands": {s: command(r["args"], s) for s, r in runs.items()}, "sft_models": {s: f"{r['args']['sft_from']}/seed{s}/sft" for s, r in runs.items()},
+            "commands": {s: command_of("benchmarks/best_of_n.py", arg_parser(), r["args"], s) for s, r in runs.items()}, "sft_models": {s: f"{r['args']['sft_from']}/seed{s}/sft" for s, r in runs.items()},
             "reward_models": {s: r["args"].get("reward_model") for s, r in runs.items()}}
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     print(f"wrote {path}: seeds {sorted(runs)}, rows {sorted(next(iter(data['seeds'].values())))}")

@@ -41,7 +41,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import seed_metrics, spread, spread_bars
+from _common import seed_metrics, spread, spread_bars, command_of as _common_command_of
 
 DECISION_TYPES = ("unnecessary_call", "forced_call", "guessed_argument", "hallucinated_answer")
 KEYS = ("macro_f1", "arguments", "tool_selection", "trajectory_success", "format_validity", "calls_per_turn", "gold_calls_per_turn",
@@ -223,12 +223,8 @@ def summarize(out: Path) -> dict:
 
 
 def command_of(args: dict, seed) -> str:
-    "The command line that ran a stage, from the args its metrics.json recorded (the flags that differ from the defaults)"
-    ap, flags = arg_parser(), []
-    for act in ap._actions:
-        if act.dest in ("help", "seeds", "out") or act.dest not in args or args[act.dest] == act.default: continue
-        flags.append(f"{act.option_strings[-1]} {args[act.dest]}")
-    return " ".join(["benchmarks/grpo_tools.py", *flags, f"--seeds {seed}", f"-o {args.get('out')}"])
+    "The command line that ran a stage, from the args its metrics.json recorded"
+    return _common_command_of("benchmarks/grpo_tools.py", arg_parser(), args, seed)
 
 
 def export(out: Path, path: Path) -> dict:

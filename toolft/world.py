@@ -123,7 +123,7 @@ def calculate(expression: str) -> dict:
     """
     if len(expression) > 200: raise ValueError("expression too long (200 characters at most)")
     try:
-        with warnings.catch_warnings():  # a model's "3x" or "1and 2" is a SyntaxWarning Python prints to stderr: make it the error it is here
+        with warnings.catch_warnings():  # a model's "2and 3" is only a SyntaxWarning to Python, printed to stderr: make it the error it is here
             warnings.simplefilter("error", SyntaxWarning)
             tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError: raise ValueError(f"invalid expression {expression!r}: use numbers, + - * / // % ** and parentheses") from None
